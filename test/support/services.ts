@@ -1,0 +1,101 @@
+/**
+ * Real servers for the test suite: a PostgreSQL cluster and a Redis server,
+ * each started on a free loopback port in a fresh temp dir and stopped when
+ * the run ends. Used as Vitest's globalSetup; values reach tests through
+ * `inject('postgresUrl')` / `inject('redisUrl')` (see test/support/env.ts).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync, existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function findBinary(name: string): string {
+  const which = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    for (const version of readdirSync(root).sort().reverse()) {
+      const candidate = join(root, version, 'bin', name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  throw new Error(`${name} not found: install it (.ci/run does: apt-get install -y postgresql redis-server)`);
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** PostgreSQL refuses to run as root: run it as the `postgres` user when we are root. */
+function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [cmd, args];
+  return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
+}
+
+export interface RunningPostgres { url: string; stop(): Promise<void>; }
+
+/** Starts a throwaway PostgreSQL cluster on a loopback port. */
+export async function startPostgres(): Promise<RunningPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-pg-'));
+  if (process.getuid?.() === 0) chownSync(dir, 101, 104), spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = asPostgresUser(findBinary('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const port = await freePort();
+  const [cmd, args] = asPostgresUser(findBinary('postgres'), [
+    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'max_connections=300', '-c', 'shared_buffers=64MB',
+  ]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log += d));
+  await waitFor(() => spawnSync(findBinary('pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0, `postgres on port ${port}\n${log}`);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => stopChild(child, dir),
+  };
+}
+
+export interface RunningRedis { url: string; port: number; stop(): Promise<void>; }
+
+/** Starts a throwaway Redis server on a loopback port. */
+export async function startRedis(): Promise<RunningRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-redis-'));
+  const port = await freePort();
+  const child = spawn(findBinary('redis-server'), [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  await waitFor(() => log.includes('Ready to accept connections'), `redis on port ${port}\n${log}`);
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child, dir) };
+}
+
+async function stopChild(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
