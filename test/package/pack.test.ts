@@ -1,0 +1,64 @@
+/**
+ * The published package: `npm pack` (which builds through `prepack`) must give
+ * a tarball whose every entry point resolves from an installed copy, from both
+ * ESM and CommonJS, with types.
+ *
+ * The consumer project lives in a temp dir inside the repo so the tarball's own
+ * dependencies resolve from this checkout's node_modules (no network, no native
+ * rebuild) while `faultline` itself resolves only through the unpacked tarball
+ * and its exports map.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '../..');
+const entries: Record<string, string[]> = {
+  faultline: ['Glitch', 'TransientError', 'GlitchNotExecutedError', 'trace', 'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate'],
+  'faultline/transformer': ['instrument'],
+  'faultline/tsc': ['default'],
+  'faultline/vite': ['default'],
+  'faultline/jest': [],
+  'faultline/vitest': [],
+  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError'],
+  'faultline/bullmq': ['bullmqDriver'],
+  'faultline/pg-boss': ['pgBossDriver'],
+};
+
+let consumer: string;
+
+beforeAll(() => {
+  mkdirSync(join(repo, '.tmp'), { recursive: true });
+  consumer = mkdtempSync(join(repo, '.tmp', 'consumer-'));
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: repo, encoding: 'utf8' });
+  const tarball = join(consumer, out.trim().split('\n').pop()!);
+  const target = join(consumer, 'node_modules', 'faultline');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+}, 300_000);
+
+afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+describe('npm pack', () => {
+  test('ships compiled JS and types, no sources or tests', () => {
+    const dist = readdirSync(join(consumer, 'node_modules/faultline/dist'));
+    for (const name of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'workflow.js', 'register-hooks.js']) {
+      expect(dist).toContain(name);
+    }
+    expect(existsSync(join(consumer, 'node_modules/faultline/test'))).toBe(false);
+    expect(existsSync(join(consumer, 'node_modules/faultline/runtime'))).toBe(false);
+  });
+
+  test.each(Object.entries(entries))('%s resolves from ESM and CommonJS', (specifier, names) => {
+    const esm = `import * as m from ${JSON.stringify(specifier)}; console.log(JSON.stringify(Object.keys(m)))`;
+    const cjs = `const m = require(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m)))`;
+    const fromEsm: string[] = JSON.parse(execFileSync('node', ['--input-type=module', '-e', esm], { cwd: consumer, encoding: 'utf8' }));
+    const fromCjs: string[] = JSON.parse(execFileSync('node', ['-e', cjs], { cwd: consumer, encoding: 'utf8' }));
+    for (const name of names) {
+      expect(fromEsm).toContain(name);
+      if (name !== 'default') expect(fromCjs).toContain(name);
+    }
+  });
+});
