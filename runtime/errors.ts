@@ -1,0 +1,98 @@
+/**
+ * Error classes of the probe runtime. Each carries a cross-copy brand so
+ * `instanceof` holds even when the ESM and CommonJS builds of faultline are
+ * both loaded in one process (an error thrown by one copy, tested with the
+ * other's class).
+ */
+import type { Glitch } from './glitch.js';
+
+/**
+ * Makes `value instanceof cls` recognise instances created by another copy of
+ * this module: the prototype carries a `Symbol.for` tag, and the class's own
+ * `Symbol.hasInstance` tests for it. User subclasses keep ordinary semantics.
+ */
+export function brandClass(cls: { readonly prototype: object }, name: string): void {
+  const tag = Symbol.for(`faultline.brand.${name}`);
+  Object.defineProperty(cls.prototype, tag, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      if (this !== cls) return Function.prototype[Symbol.hasInstance].call(this, value);
+      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[tag] === true;
+    },
+  });
+}
+
+/** A glitch key that is not a non-empty string, caught when the `Glitch` is constructed. */
+export class GlitchKeyTypeError extends TypeError {
+  constructor(readonly key: unknown, factory: string) {
+    super(
+      `Glitch.${factory}(key): the key must be a non-empty string like "jobs/transfer.ts:14" or "Account#debit", got ${describe(key)}`,
+    );
+    this.name = 'GlitchKeyTypeError';
+  }
+}
+brandClass(GlitchKeyTypeError, 'GlitchKeyTypeError');
+
+/** Base class of the errors raised when a glitch key does not name exactly one instrumented place. */
+export class GlitchKeyError extends Error {
+  constructor(
+    /** The key as the user wrote it. */
+    readonly key: string,
+    message: string,
+    /** Fully qualified keys of the closest instrumented places (possibly empty). */
+    readonly suggestions: readonly string[],
+  ) {
+    super(message);
+    this.name = 'GlitchKeyError';
+  }
+}
+brandClass(GlitchKeyError, 'GlitchKeyError');
+
+/** A glitch key that matches no instrumented site. */
+export class UnknownGlitchKeyError extends GlitchKeyError {
+  constructor(key: string, reason: string, suggestions: readonly string[]) {
+    super(key, `Unknown glitch key "${key}": ${reason}${formatSuggestions('Closest instrumented', suggestions)}`, suggestions);
+    this.name = 'UnknownGlitchKeyError';
+  }
+}
+brandClass(UnknownGlitchKeyError, 'UnknownGlitchKeyError');
+
+/** A glitch key that matches several instrumented files or functions. */
+export class AmbiguousGlitchKeyError extends GlitchKeyError {
+  constructor(key: string, reason: string, candidates: readonly string[]) {
+    super(key, `Ambiguous glitch key "${key}": ${reason}${formatSuggestions('Candidates', candidates)}`, candidates);
+    this.name = 'AmbiguousGlitchKeyError';
+  }
+}
+brandClass(AmbiguousGlitchKeyError, 'AmbiguousGlitchKeyError');
+
+/**
+ * What an armed glitch throws, once, at the instrumented point it names. The
+ * harness retries it the way a production queue retries a transient failure.
+ */
+export class TransientError extends Error {
+  constructor(readonly glitch: Glitch) {
+    super(`faultline: transient failure injected by glitch ${glitch}`);
+    this.name = 'TransientError';
+  }
+}
+brandClass(TransientError, 'TransientError');
+
+/** An armed glitch whose point was never reached while it was armed. */
+export class GlitchNotExecutedError extends Error {
+  constructor(readonly glitch: Glitch) {
+    super(`faultline: glitch ${glitch} never fired: no matching execution happened while it was armed`);
+    this.name = 'GlitchNotExecutedError';
+  }
+}
+brandClass(GlitchNotExecutedError, 'GlitchNotExecutedError');
+
+function formatSuggestions(label: string, keys: readonly string[]): string {
+  return keys.length === 0 ? '' : `. ${label}: ${keys.join(', ')}`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return 'an empty string';
+  if (value === null) return 'null';
+  return typeof value === 'object' || typeof value === 'function' ? `a ${typeof value}` : `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The probe host: the object instrumented code calls through
+ * `globalThis.__faultline`. Importing this module installs it — or adopts, in
+ * place, the stub that instrumented code loaded earlier created (those
+ * modules hold a reference to that very object, and its ids must not move).
+ *
+ * Probe cost, by mode:
+ * - idle: instrumented code checks `on` (0) and calls nothing, except `r`,
+ *   which returns its value after one check;
+ * - tracing: one per-site generation check; only a site this trace has not
+ *   yet recorded looks up the async context;
+ * - armed: one indexed load in the armed-site mask.
+ */
+import { GLOBAL_NAME, type ProbeHost, type SiteTuple } from './protocol.js';
+import { registerFile } from './registry.js';
+import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState } from './state.js';
+
+/** Marks the probed value of line probes, which have none. */
+const NO_VALUE: unknown = Symbol('faultline.no-value');
+
+type HostWithState = ProbeHost & { [STATE_KEY]?: RuntimeState };
+
+/** Installs the host on `globalThis` (or adopts the existing one) and returns the shared runtime state. */
+export function installHost(): RuntimeState {
+  const global = globalThis as unknown as Record<string, HostWithState | undefined>;
+  let host = global[GLOBAL_NAME];
+  if (typeof host !== 'object' || host === null) {
+    host = { on: 0, n: 0 } as HostWithState;
+    global[GLOBAL_NAME] = host;
+  }
+  if (typeof host.n !== 'number') host.n = 0;
+  let state = host[STATE_KEY];
+  if (!state) {
+    state = createState(host);
+    Object.defineProperty(host, STATE_KEY, { value: state, configurable: true });
+  }
+  attachProbes(state);
+  // Files registered by the stub before the runtime loaded, with the ids they already use.
+  const queued = host.q;
+  delete host.q;
+  if (Array.isArray(queued)) for (const [path, sites, base] of queued) registerFile(state, path, sites, base);
+  ensureCapacity(state, host.n);
+  updateOn(state);
+  return state;
+}
+
+/** Replaces the host's methods with the runtime's, on the same object. */
+function attachProbes(state: RuntimeState): void {
+  const host = state.host;
+
+  function file(path: string, sites: SiteTuple[]): number {
+    const base = host.n;
+    host.n = base + sites.length;
+    registerFile(state, path, sites, base);
+    return base;
+  }
+
+  function l(id: number): void {
+    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
+    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, NO_VALUE, l);
+  }
+
+  function a(id: number): void {
+    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
+    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, NO_VALUE, a);
+  }
+
+  function c(id: number, args: unknown[]): void {
+    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
+    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, args, c);
+  }
+
+  function r<T>(id: number, value: T): T {
+    // Return probes are not guarded by `on` in instrumented code (they must pass the value through).
+    if (host.on === 0) return value;
+    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
+    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, value, r);
+    return value;
+  }
+
+  host.file = file;
+  host.l = l;
+  host.a = a;
+  host.c = c;
+  host.r = r;
+}
+
+/** Slow path of a probe under trace: records the site in every trace of the current async context. */
+function recordSite(state: RuntimeState, id: number): void {
+  const context = state.scope.getStore();
+  if (context === undefined) return;
+  const sole = state.soleTrace;
+  for (const trace of context.traces) {
+    if (!trace.active || trace.recorded.has(id)) continue;
+    trace.recorded.add(id);
+    trace.ids.push(id);
+  }
+  // Only while one trace runs can "seen" mean "recorded"; an outside execution must not mark it.
+  if (sole !== null && context.traces.includes(sole)) state.seen[id] = sole.generation;
+}
+
+/** Slow path of a probe at an armed site: fires the first matching glitch of the current async context. */
+function fireIfArmed(state: RuntimeState, id: number, value: unknown, probe: Function): void {
+  const context = state.scope.getStore();
+  if (context === undefined) return;
+  for (const armed of context.glitches) {
+    if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
+    if (value !== NO_VALUE && !armed.test(value)) continue;
+    disarmSites(state, armed);
+    armed.fired = true;
+    throw armed.error(probe);
+  }
+}
+
+/** Removes an armed glitch's sites from the mask (after it fired, or when its run ends). */
+export function disarmSites(state: RuntimeState, armed: { ids: Set<number>; fired: boolean }): void {
+  if (armed.fired) return;
+  for (const id of armed.ids) state.mask[id]--;
+}
+
+/** The shared runtime state, installed on import. */
+export const runtimeState: RuntimeState = installHost();

@@ -1,0 +1,107 @@
+/** `trace`: which instrumented points one run executes. */
+import { runtimeState } from './host.js';
+import { SiteCode, type SiteKind } from './protocol.js';
+import { siteKey } from './registry.js';
+import { NO_GENERATION, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
+
+/** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
+export interface TracedEvent {
+  kind: 'line' | 'call' | 'return';
+  key: string;
+}
+
+/**
+ * A traced point with its details, for the harness: `after` events are the
+ * lines where a statement completed normally (candidate after-line glitches).
+ */
+export interface TracedSite {
+  kind: SiteKind;
+  /** Fully qualified key, as in {@link TracedEvent}. */
+  key: string;
+  /** The file's relative path. */
+  file: string;
+  /** The line of the statement, function entry or return. */
+  line: number;
+  /** The function key, for `call` and `return` sites. */
+  fn?: string;
+}
+
+const KIND_NAMES: Record<number, SiteKind> = {
+  [SiteCode.line]: 'line',
+  [SiteCode.after]: 'after',
+  [SiteCode.call]: 'call',
+  [SiteCode.return]: 'return',
+};
+
+/**
+ * Runs `run` and resolves with the instrumented points it executed, inside
+ * its own async context only: each distinct `(kind, key)` once, in
+ * first-execution order. Rejects with `run`'s error if it throws.
+ */
+export async function trace(run: () => unknown): Promise<TracedEvent[]> {
+  const sites = await traceSites(run);
+  return sites.filter((s) => s.kind !== 'after').map((s) => ({ kind: s.kind as TracedEvent['kind'], key: s.key }));
+}
+
+/**
+ * Like {@link trace}, with `after` events and each point's file, line and
+ * function key. Each distinct `(kind, key)` once, in first-execution order.
+ */
+export async function traceSites(run: () => unknown): Promise<TracedSite[]> {
+  const state = runtimeState;
+  const active = beginTrace(state);
+  try {
+    const parent = state.scope.getStore();
+    const context: ScopeContext = { traces: [...(parent?.traces ?? []), active], glitches: parent?.glitches ?? [] };
+    await state.scope.run(context, run);
+  } finally {
+    endTrace(state, active);
+  }
+  return toSites(state, active.ids);
+}
+
+function beginTrace(state: RuntimeState): ActiveTrace {
+  let generation = ++state.lastGeneration;
+  if (generation >= NO_GENERATION) {
+    // Wrapped: forget every old mark so no stale generation can collide.
+    state.seen.fill(0);
+    generation = state.lastGeneration = 1;
+  }
+  const active: ActiveTrace = { generation, ids: [], recorded: new Set(), active: true };
+  state.activeTraces.add(active);
+  state.tracing = state.activeTraces.size;
+  setSoleTrace(state, state.tracing === 1 ? active : null);
+  updateOn(state);
+  return active;
+}
+
+function endTrace(state: RuntimeState, active: ActiveTrace): void {
+  active.active = false;
+  state.activeTraces.delete(active);
+  state.tracing = state.activeTraces.size;
+  // With one trace left, it becomes the sole trace again: its own earlier marks are still valid.
+  setSoleTrace(state, state.tracing === 1 ? [...state.activeTraces][0]! : null);
+  updateOn(state);
+}
+
+function setSoleTrace(state: RuntimeState, sole: ActiveTrace | null): void {
+  state.soleTrace = sole;
+  state.generation = sole ? sole.generation : NO_GENERATION;
+}
+
+function toSites(state: RuntimeState, ids: readonly number[]): TracedSite[] {
+  const seen = new Set<string>();
+  const sites: TracedSite[] = [];
+  for (const id of ids) {
+    const site = state.sites[id];
+    if (!site) continue;
+    const kind = KIND_NAMES[site.kind]!;
+    const key = siteKey(site);
+    if (seen.has(`${kind} ${key}`)) continue;
+    seen.add(`${kind} ${key}`);
+    sites.push(site.fn !== undefined && (kind === 'call' || kind === 'return')
+      ? { kind, key, file: site.file.path, line: site.line, fn: site.fn }
+      : { kind, key, file: site.file.path, line: site.line });
+  }
+  return sites;
+}
