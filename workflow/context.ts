@@ -1,0 +1,53 @@
+/**
+ * `s.ctx`: a durable JSON key/value bag per execution. Values are validated
+ * (canonical JSON) before anything is written; in a transactional step every
+ * read and write goes through the step's transaction, so a rollback takes the
+ * step's context writes with it.
+ */
+import { canonicalJson } from './canonical-json.js';
+import { CorruptedRowError, InvalidArgumentError } from './errors.js';
+import * as q from './queries.js';
+
+/** The context bag a step sees as `s.ctx`. */
+export interface WorkflowContext {
+  /** The stored value, or `undefined` when the key was never set. */
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Stores a JSON value (a put: setting it twice is harmless). */
+  set(key: string, value: unknown): Promise<void>;
+  /** The stored value, or computes, stores and returns it when absent. */
+  fetch<T>(key: string, compute: () => T | Promise<T>): Promise<T>;
+}
+
+/** A context bound to one execution and one executor (the store or a step's transaction). */
+export function createContext(db: q.Executor, executionId: string): WorkflowContext {
+  const get = async <T>(key: string): Promise<T | undefined> => {
+    checkKey(key);
+    const text = await q.readContextValue(db, executionId, key);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new CorruptedRowError('faultline_context', 'value', executionId, `key "${key}" holds invalid JSON (${(error as Error).message})`);
+    }
+  };
+  const set = async (key: string, value: unknown): Promise<void> => {
+    checkKey(key);
+    await q.writeContextValue(db, executionId, key, canonicalJson(value, `context value "${key}"`));
+  };
+  return {
+    get,
+    set,
+    async fetch<T>(key: string, compute: () => T | Promise<T>): Promise<T> {
+      if (typeof compute !== 'function') throw new InvalidArgumentError(`ctx.fetch("${key}") needs a compute function`);
+      const stored = await get<T>(key);
+      if (stored !== undefined) return stored;
+      const value = await compute();
+      await set(key, value);
+      return value;
+    },
+  };
+}
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key === '') throw new InvalidArgumentError(`context keys are non-empty strings, got ${JSON.stringify(key) ?? String(key)}`);
+}

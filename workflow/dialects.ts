@@ -1,0 +1,118 @@
+/**
+ * Turns what `openStore` was given into a Kysely instance and the dialect the
+ * queries module needs to know about. Drivers are imported lazily so a SQLite
+ * user never needs `pg`, and a Postgres user never loads the native module.
+ */
+import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection, type SqliteDialectConfig } from 'kysely';
+import type { PGlite } from '@electric-sql/pglite';
+import { InvalidArgumentError } from './errors.js';
+import { PGliteDialect } from './pglite-dialect.js';
+
+/** Which SQL dialect the store speaks. */
+export type DialectKind = 'sqlite' | 'postgres';
+
+/** What `openStore` accepts: a URL, or an existing database. */
+export type StoreTarget =
+  | string
+  | { sqlite: string; busyTimeoutMs?: number }
+  | { db: Kysely<any>; dialect?: DialectKind }
+  | { pglite: PGlite };
+
+/** An open database, and who closes it. */
+export interface OpenedDatabase {
+  db: Kysely<any>;
+  dialect: DialectKind;
+  /** Closes what openStore opened itself; a caller-provided db or PGlite stays open. */
+  close(): Promise<void>;
+}
+
+/** The embedded default when `openStore()` is called without a target. */
+export const DEFAULT_STORE_URL = 'sqlite:./faultline.db';
+
+/** Opens the database named by `target`. */
+export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase> {
+  if (typeof target === 'string') return openUrl(target);
+  if (typeof target !== 'object' || target === null) {
+    throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got ${describe(target)}`);
+  }
+  if ('sqlite' in target) {
+    if (typeof target.sqlite !== 'string' || !target.sqlite) throw new InvalidArgumentError('openStore({ sqlite }) needs a file path (or ":memory:")');
+    return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000);
+  }
+  if ('pglite' in target) {
+    if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
+    const db = new Kysely<any>({ dialect: new PGliteDialect(target.pglite) });
+    return { db, dialect: 'postgres', close: async () => {} };
+  }
+  if ('db' in target) {
+    if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
+    const dialect = target.dialect ?? detectDialect(target.db);
+    return { db: target.db, dialect, close: async () => {} };
+  }
+  throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
+}
+
+async function openUrl(url: string): Promise<OpenedDatabase> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new InvalidArgumentError(`store URL "${url}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
+    return openSqlite(path, 10_000);
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  throw new InvalidArgumentError(`unsupported store URL "${url}": use sqlite:<path> or postgres://…`);
+}
+
+async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDatabase> {
+  const { default: Database } = await import('better-sqlite3');
+  const sqlite = new Database(path);
+  // WAL + synchronous=FULL: a committed step survives power loss; busy_timeout
+  // lets several worker processes share the file instead of failing on a lock.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(url: string): Promise<OpenedDatabase> {
+  const pg = await import('pg');
+  const { PostgresDialect } = await import('kysely');
+  const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that
+ * reads and then writes can fail with SQLITE_BUSY without waiting when another
+ * process wrote in between; taking the write lock up front makes busy_timeout apply.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #settings: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#settings = config;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+function detectDialect(db: Kysely<any>): DialectKind {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  if (adapter instanceof SqliteAdapter) return 'sqlite';
+  throw new InvalidArgumentError('openStore({ db }) supports SQLite and Postgres Kysely instances; pass { db, dialect } if yours wraps one');
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}

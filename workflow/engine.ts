@@ -1,0 +1,297 @@
+/**
+ * `executeWorkflow`: runs a job's steps durably. It is called inside any
+ * queue's job handler and relies on that queue to retry: an error in a step is
+ * recorded and re-thrown, and the retry resumes from the step that failed.
+ *
+ * Commit budget: a new execution is created already leased with its first
+ * `started` entry (one commit); after that each step costs one commit, because
+ * the `succeeded` of a step, the cursor move and the `started` of the next step
+ * share a transaction — the step's own transaction when it is transactional.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { canonicalJson } from './canonical-json.js';
+import { createContext } from './context.js';
+import { collectSteps, describeDefinition, type StepDefinition, type WorkflowBuilder } from './definition.js';
+import {
+  CorruptedRowError,
+  InvalidArgumentError,
+  LeaseLostError,
+  WorkflowDefinitionMismatchError,
+  WorkflowLockedError,
+} from './errors.js';
+import { idempotencyKey } from './key.js';
+import * as q from './queries.js';
+import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
+import { isWorkflowStore, type WorkflowStore } from './store.js';
+
+/** Default lease: long enough for slow steps, renewed every third of it while steps run. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** Options of {@link executeWorkflow}. */
+export interface ExecuteWorkflowOptions<DB = any> {
+  store: WorkflowStore<DB>;
+  job: WorkflowJob;
+  /** JSON value that, with `job.name`, identifies the execution (its idempotency key). */
+  uniqueBy: unknown;
+  /** How long a lease lasts without renewal; a crashed holder's lease expires after it (default 30 s). */
+  leaseMs?: number;
+}
+
+/** How an execution ended this time. */
+export interface WorkflowResult {
+  status: 'finished' | 'halted';
+  executionId: string;
+  idempotencyKey: string;
+}
+
+/** Where a leased run starts. */
+interface Position {
+  index: number;
+  seq: number;
+  retrying: boolean;
+}
+
+/**
+ * Runs the workflow `define` declares for `job`, durably and at most one
+ * execution per key at a time.
+ *
+ * - Finds or creates the execution for the key of `[job.name, uniqueBy]`; a
+ *   finished one returns at once, running nothing.
+ * - Throws {@link WorkflowDefinitionMismatchError} (permanent) when the stored
+ *   job data or step definition differ from this call's.
+ * - Throws {@link WorkflowLockedError} (transient) while another live execution
+ *   holds the key's lease.
+ * - Runs steps from the stored cursor; a step's error is recorded and re-thrown unchanged.
+ */
+export async function executeWorkflow<DB = any>(
+  options: ExecuteWorkflowOptions<DB>,
+  define: (w: WorkflowBuilder<DB>) => unknown,
+): Promise<WorkflowResult> {
+  const { store, job, leaseMs } = validate(options);
+  const steps = collectSteps(job.name, define);
+  const key = idempotencyKey(job.name, options.uniqueBy);
+  const jobData = canonicalJson(job.data ?? null, `job data of "${job.name}"`);
+  const definition = canonicalJson(describeDefinition(steps), `definition of "${job.name}"`);
+  const db = store.internalDb;
+  const owner = randomUUID();
+
+  let existing = await q.findExecutionByKey(db, key);
+  let executionId: string;
+  let position: Position | undefined;
+  if (!existing) {
+    executionId = randomUUID();
+    const now = Date.now();
+    const created = await db.transaction().execute(async (trx) => {
+      const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name };
+      if (!(await q.createLeasedExecution(trx, { ...fresh, owner, now, leaseExpiresAt: now + leaseMs }))) return false;
+      await q.appendEntries(trx, [{ executionId, seq: 1, step: steps[0]!.name, action: 'started', at: now }]);
+      return true;
+    });
+    if (created) position = { index: 0, seq: 1, retrying: false };
+    // Lost the creation race: another execution made it a moment ago.
+    else existing = await q.findExecutionByKey(db, key);
+  }
+  if (!position) {
+    if (!existing) throw new CorruptedRowError('faultline_executions', 'idempotency_key', key, 'execution vanished while being opened');
+    executionId = existing.id;
+    checkJobData(existing, jobData, key);
+    if (existing.status === 'finished') return { status: 'finished', executionId, idempotencyKey: key };
+    checkDefinition(existing, definition, steps, key);
+    const leased = await lease(db, existing.id, owner, steps, leaseMs);
+    if (!leased) {
+      const now = await q.findExecutionById(db, existing.id);
+      if (now?.status === 'finished') return { status: 'finished', executionId, idempotencyKey: key };
+      throw new WorkflowLockedError(key, now?.leaseExpiresAt ? new Date(now.leaseExpiresAt) : undefined);
+    }
+    position = leased;
+  }
+  return run({ store, db, job, key, executionId: executionId!, owner, steps, leaseMs }, position);
+}
+
+/** Takes the lease and records `started` for the cursor step, atomically; undefined when someone else holds it. */
+async function lease(db: q.Executor, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const now = Date.now();
+    if (!(await q.acquireLease(trx, id, owner, now, now + leaseMs))) return undefined;
+    // Read the cursor under the lease: it may have moved since the first look.
+    const row = await q.findExecutionById(trx, id);
+    const index = steps.findIndex((s) => s.name === row!.cursor);
+    if (index < 0) throw new CorruptedRowError('faultline_executions', 'cursor', id, `cursor names step "${row!.cursor}", which the definition does not have`);
+    const last = await q.lastEntry(trx, id);
+    const retrying = last !== undefined && last.step === row!.cursor && (last.action === 'started' || last.action === 'errored');
+    const seq = (last?.seq ?? 0) + 1;
+    await q.appendEntries(trx, [{ executionId: id, seq, step: row!.cursor, action: 'started', at: now }]);
+    return { index, seq, retrying };
+  });
+}
+
+interface Run<DB> {
+  store: WorkflowStore<DB>;
+  db: q.Executor;
+  job: WorkflowJob;
+  key: string;
+  executionId: string;
+  owner: string;
+  steps: StepDefinition[];
+  leaseMs: number;
+}
+
+type Boundary = { kind: 'next'; position: Position } | { kind: 'done'; status: 'finished' | 'halted' };
+
+async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
+  const renewal = startRenewal(r);
+  try {
+    let position = start;
+    for (;;) {
+      const step = r.steps[position.index]!;
+      let boundary: Boundary;
+      try {
+        boundary = step.transactional
+          ? await r.db.transaction().execute(async (trx) => boundaryAfter(r, trx, position, await step.fn(stepContext(r, step, position, trx))))
+          : await boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) await recordError(r, step, position, error);
+        throw error;
+      }
+      if (boundary.kind === 'done') return { status: boundary.status, executionId: r.executionId, idempotencyKey: r.key };
+      position = boundary.position;
+    }
+  } finally {
+    await renewal.stop();
+  }
+}
+
+function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, trx: Transaction<any> | undefined) {
+  return createStepContext<DB>(
+    {
+      step: step.name,
+      executionId: r.executionId,
+      idempotencyKey: r.key,
+      job: r.job,
+      retrying: position.retrying,
+      ctx: createContext((trx as q.Executor | undefined) ?? r.db, r.executionId),
+    },
+    trx as Transaction<DB> | undefined,
+  );
+}
+
+/**
+ * Records the end of a step pass and the start of the next, fenced by the
+ * lease, in `db` (the step's transaction, or a new one when `ownTransaction`).
+ */
+async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position, result: unknown, ownTransaction = false): Promise<Boundary> {
+  if (ownTransaction) return db.transaction().execute((trx) => boundaryAfter(r, trx, position, result));
+  const step = r.steps[position.index]!;
+  const now = Date.now();
+  const entry = (seq: number, stepName: string, action: 'started' | 'succeeded' | 'halted') => ({ executionId: r.executionId, seq, step: stepName, action, at: now });
+  const fenced = (ok: boolean) => {
+    if (!ok) throw new LeaseLostError(r.executionId, step.name);
+  };
+  if (result === HALT) {
+    fenced(await q.markHalted(db, r.executionId, r.owner, now));
+    await q.appendEntries(db, [entry(position.seq + 1, step.name, 'halted')]);
+    return { kind: 'done', status: 'halted' };
+  }
+  // A repeat pass is recorded as succeeded (its effects are committed) and the next pass as a new start.
+  const nextIndex = result === REPEAT ? position.index : position.index + 1;
+  const next = r.steps[nextIndex];
+  if (!next) {
+    fenced(await q.markFinished(db, r.executionId, r.owner, now));
+    await q.appendEntries(db, [entry(position.seq + 1, step.name, 'succeeded')]);
+    return { kind: 'done', status: 'finished' };
+  }
+  fenced(await q.moveCursor(db, r.executionId, r.owner, next.name, now, now + r.leaseMs));
+  await q.appendEntries(db, [entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')]);
+  return { kind: 'next', position: { index: nextIndex, seq: position.seq + 2, retrying: false } };
+}
+
+/** Records `errored` and releases the lease so the queue's retry can resume at once. */
+async function recordError<DB>(r: Run<DB>, step: StepDefinition, position: Position, error: unknown): Promise<void> {
+  try {
+    await r.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      if (!(await q.releaseLease(trx, r.executionId, r.owner, now))) return;
+      await q.appendEntries(trx, [
+        {
+          executionId: r.executionId,
+          seq: position.seq + 1,
+          step: step.name,
+          action: 'errored',
+          at: now,
+          errorClass: errorClass(error),
+          errorMessage: error instanceof Error ? error.message : String(error),
+        },
+      ]);
+    });
+  } catch {
+    // The step's own error matters more than failing to record it: the retry
+    // still sees the `started` entry (so `retrying` is true) and the lease expires.
+  }
+}
+
+function errorClass(error: unknown): string {
+  if (error instanceof Error) return error.constructor?.name || error.name;
+  return typeof error;
+}
+
+/** Renews the lease every third of its length while steps run (fenced: a lost lease stops it). */
+function startRenewal<DB>(r: Run<DB>): { stop(): Promise<void> } {
+  let inflight: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    inflight = q.renewLease(r.db, r.executionId, r.owner, Date.now() + r.leaseMs).catch(() => {
+      // A failed renewal shows up where it matters: the next fenced write.
+    });
+  }, Math.max(1, Math.floor(r.leaseMs / 3)));
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inflight;
+    },
+  };
+}
+
+function checkJobData(row: q.ExecutionRow, jobData: string, key: string): void {
+  if (row.jobData === jobData) return;
+  try {
+    JSON.parse(row.jobData);
+  } catch (error) {
+    throw new CorruptedRowError('faultline_executions', 'job_data', row.id, `invalid JSON (${(error as Error).message})`);
+  }
+  throw new WorkflowDefinitionMismatchError(
+    `job "${row.jobName}" with idempotency key ${key} was first run with data ${row.jobData}, now with ${jobData}: ` +
+      `the same key for different data would skip real work — make uniqueBy identify the work exactly`,
+    key,
+    'job-data',
+  );
+}
+
+function checkDefinition(row: q.ExecutionRow, definition: string, steps: StepDefinition[], key: string): void {
+  if (row.definition === definition) return;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.definition);
+  } catch (error) {
+    throw new CorruptedRowError('faultline_executions', 'definition', row.id, `invalid JSON (${(error as Error).message})`);
+  }
+  const describe = (list: unknown) =>
+    Array.isArray(list) ? list.map((s: { name?: unknown; transactional?: unknown }) => `${String(s?.name)}${s?.transactional ? ' (transactional)' : ''}`).join(', ') : String(list);
+  throw new WorkflowDefinitionMismatchError(
+    `workflow "${row.jobName}" (key ${key}) was stored with steps [${describe(stored)}] but is now defined as [${describe(describeDefinition(steps))}]: ` +
+      `a changed workflow needs a new job name while the old executions drain`,
+    key,
+    'definition',
+  );
+}
+
+function validate<DB>(options: ExecuteWorkflowOptions<DB>): { store: WorkflowStore<DB>; job: WorkflowJob; leaseMs: number } {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('executeWorkflow needs { store, job, uniqueBy }');
+  const { store, job, leaseMs = DEFAULT_LEASE_MS } = options;
+  if (!isWorkflowStore(store)) throw new InvalidArgumentError('executeWorkflow: store must come from openStore()');
+  if (typeof job !== 'object' || job === null) throw new InvalidArgumentError('executeWorkflow: job must be { id, name, data? }');
+  if (typeof job.name !== 'string' || job.name === '') throw new InvalidArgumentError(`executeWorkflow: job.name must be a non-empty string, got ${JSON.stringify(job.name)}`);
+  if (typeof job.id !== 'string' && typeof job.id !== 'number') throw new InvalidArgumentError(`executeWorkflow: job.id of "${job.name}" must be a string`);
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new InvalidArgumentError(`executeWorkflow: leaseMs must be a positive number of ms, got ${String(leaseMs)}`);
+  return { store: store as WorkflowStore<DB>, job: { ...job, id: String(job.id) }, leaseMs };
+}

@@ -1,0 +1,140 @@
+/**
+ * Every error the workflow engine throws on purpose. Each is an exported class
+ * users can `instanceof`, and each message names the thing that failed.
+ *
+ * Queue drivers decide retry vs. dead-letter with {@link isPermanentError}:
+ * a permanent error will fail the same way however often it is retried.
+ */
+
+/** Base class of every error thrown by `faultline/workflow`. */
+export class WorkflowError extends Error {
+  override name = 'WorkflowError';
+}
+
+/** A stored execution no longer matches this job: its step list/options or its job data differ. Permanent. */
+export class WorkflowDefinitionMismatchError extends WorkflowError {
+  override name = 'WorkflowDefinitionMismatchError';
+  /** Retrying cannot help: the stored execution and the job disagree for good. */
+  readonly permanent = true;
+  constructor(
+    message: string,
+    /** The idempotency key of the stored execution. */
+    readonly idempotencyKey: string,
+    /** What differs: the step definition or the job data. */
+    readonly differs: 'definition' | 'job-data',
+  ) {
+    super(message);
+  }
+}
+
+/** Two steps of one workflow share a name. */
+export class DuplicateStepError extends WorkflowError {
+  override name = 'DuplicateStepError';
+  constructor(readonly step: string) {
+    super(`workflow step "${step}" is defined twice: step names must be unique within a workflow`);
+  }
+}
+
+/** A step declared with a bad name, body or options. */
+export class InvalidStepError extends WorkflowError {
+  override name = 'InvalidStepError';
+}
+
+/** `define` declared no step at all. */
+export class EmptyWorkflowError extends WorkflowError {
+  override name = 'EmptyWorkflowError';
+  constructor(jobName: string) {
+    super(`workflow for job "${jobName}" declares no steps: call w.step(name, fn) at least once`);
+  }
+}
+
+/** `define` returned a promise: steps must be declared synchronously. */
+export class AsyncDefinitionError extends WorkflowError {
+  override name = 'AsyncDefinitionError';
+  constructor(jobName: string) {
+    super(
+      `workflow definition for job "${jobName}" returned a promise: declare steps synchronously ` +
+        `(do async work inside steps, not in the define callback)`,
+    );
+  }
+}
+
+/** A value that must be JSON (a context value, `uniqueBy`, job data) is not. */
+export class SerializationError extends WorkflowError {
+  override name = 'SerializationError';
+}
+
+/** Another live execution holds the lease on this idempotency key. Transient: retry later. */
+export class WorkflowLockedError extends WorkflowError {
+  override name = 'WorkflowLockedError';
+  /** Retrying later will succeed once the holder finishes or its lease expires. */
+  readonly retryable = true;
+  constructor(
+    readonly idempotencyKey: string,
+    /** When the current holder's lease expires, if known. */
+    readonly leaseExpiresAt: Date | undefined,
+  ) {
+    super(
+      `workflow execution with key ${idempotencyKey} is locked by another live execution` +
+        (leaseExpiresAt ? ` (lease expires at ${leaseExpiresAt.toISOString()})` : ''),
+    );
+  }
+}
+
+/**
+ * This execution's lease expired and another execution took it over while a
+ * step ran; the step's bookkeeping (and a transactional step's writes) were
+ * rolled back. Transient: a retry finds the execution's true state.
+ */
+export class LeaseLostError extends WorkflowError {
+  override name = 'LeaseLostError';
+  readonly retryable = true;
+  constructor(readonly executionId: string, readonly step: string) {
+    super(`lost the lease on workflow execution ${executionId} while running step "${step}": another execution took it over`);
+  }
+}
+
+/** A row in a faultline table holds something the engine cannot read. */
+export class CorruptedRowError extends WorkflowError {
+  override name = 'CorruptedRowError';
+  constructor(
+    readonly table: string,
+    readonly column: string,
+    readonly executionId: string,
+    detail: string,
+  ) {
+    super(`corrupted row in ${table}.${column} for execution ${executionId}: ${detail}`);
+  }
+}
+
+/** The database was written by a newer faultline schema than this version understands. */
+export class SchemaVersionError extends WorkflowError {
+  override name = 'SchemaVersionError';
+  constructor(readonly found: number, readonly supported: number) {
+    super(
+      `the faultline store has schema version ${found}, but this faultline understands up to version ${supported}: ` +
+        `upgrade faultline (refusing to open rather than corrupt newer data)`,
+    );
+  }
+}
+
+/** `s.tx` was used in a step not declared `{ transactional: true }`. */
+export class TransactionUnavailableError extends WorkflowError {
+  override name = 'TransactionUnavailableError';
+  constructor(readonly step: string) {
+    super(`step "${step}" is not transactional: declare it with { transactional: true } to use s.tx`);
+  }
+}
+
+/** Bad arguments to `openStore`, `executeWorkflow`, `s.ctx` or housekeeping. */
+export class InvalidArgumentError extends WorkflowError {
+  override name = 'InvalidArgumentError';
+}
+
+/**
+ * True when retrying `error` cannot succeed (it carries `permanent === true`),
+ * so a queue should dead-letter the job instead of retrying it.
+ */
+export function isPermanentError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
+}

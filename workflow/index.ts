@@ -1,0 +1,30 @@
+/**
+ * `faultline/workflow`: the durable workflow engine.
+ */
+export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
+export { openStore, WorkflowStore, type WorkflowEntry, type ExecutionSummary } from './store.js';
+export { idempotencyKey } from './key.js';
+export { canonicalJson, type JsonValue } from './canonical-json.js';
+export { PGliteDialect } from './pglite-dialect.js';
+export type { StoreTarget, DialectKind } from './dialects.js';
+export type { DeleteFinishedOptions } from './housekeeping.js';
+export type { WorkflowContext } from './context.js';
+export type { WorkflowBuilder, StepFunction, StepOptions } from './definition.js';
+export type { StepContext, StepDirective, WorkflowJob } from './step.js';
+export type { EntryAction, ExecutionStatus } from './schema.js';
+export {
+  WorkflowError,
+  WorkflowDefinitionMismatchError,
+  DuplicateStepError,
+  InvalidStepError,
+  EmptyWorkflowError,
+  AsyncDefinitionError,
+  SerializationError,
+  WorkflowLockedError,
+  LeaseLostError,
+  CorruptedRowError,
+  SchemaVersionError,
+  TransactionUnavailableError,
+  InvalidArgumentError,
+  isPermanentError,
+} from './errors.js';

@@ -1,0 +1,92 @@
+/**
+ * Schema migrations, run on every `openStore`. Each applied version is a row
+ * in `faultline_migrations`; a database already at a version newer than this
+ * code knows refuses to open (SchemaVersionError) instead of being misread.
+ * The DDL lives here; every other statement lives in queries.ts.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DialectKind } from './dialects.js';
+import { SchemaVersionError } from './errors.js';
+import * as q from './queries.js';
+import type { FaultlineSchema } from './schema.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  up(trx: Transaction<FaultlineSchema>, dialect: DialectKind): Promise<void>;
+}
+
+const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'executions, entries, context',
+    async up(trx) {
+      await trx.schema
+        .createTable('faultline_executions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('job_data', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('cursor', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      // Housekeeping scans finished executions by age.
+      await trx.schema.createIndex('faultline_executions_finished').on('faultline_executions').columns(['status', 'finished_at']).execute();
+      await trx.schema
+        .createTable('faultline_entries')
+        .addColumn('execution_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('step', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('error_class', 'text')
+        .addColumn('error_message', 'text')
+        .addPrimaryKeyConstraint('faultline_entries_pk', ['execution_id', 'seq'])
+        .execute();
+      await trx.schema
+        .createTable('faultline_context')
+        .addColumn('execution_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('faultline_context_pk', ['execution_id', 'key'])
+        .execute();
+    },
+  },
+];
+
+/** The newest schema version this code understands. */
+export const SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
+
+/** Brings the database up to {@link SCHEMA_VERSION}, or refuses a newer one. */
+export async function migrate(db: Kysely<FaultlineSchema>, dialect: DialectKind): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // Several workers may open the same fresh database at once: serialize them.
+    // (SQLite's BEGIN IMMEDIATE already holds the write lock.)
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await trx.schema
+      .createTable('faultline_migrations')
+      .ifNotExists()
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('applied_at', 'bigint', (c) => c.notNull())
+      .execute();
+    const current = await q.schemaVersion(trx);
+    if (current > SCHEMA_VERSION) throw new SchemaVersionError(current, SCHEMA_VERSION);
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await migration.up(trx, dialect);
+      await q.recordMigration(trx, migration.version, migration.name, Date.now());
+    }
+  });
+}
+
+/** Arbitrary constant naming faultline's advisory lock ("fltl"). */
+const MIGRATION_LOCK = 0x666c746c;

@@ -1,0 +1,267 @@
+/**
+ * Every statement the engine runs (DDL aside, see migrations.ts), named by
+ * intent so the rest of the engine speaks in operations. One module for both
+ * dialects: Kysely's builder papers over SQLite and Postgres differences.
+ *
+ * Writes that only the lease holder may make are *fenced*: their WHERE clause
+ * names the owner, and callers treat "0 rows" as a lost lease.
+ */
+import type { Kysely } from 'kysely';
+import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
+
+/** Anything queries can run on: the store's Kysely or one of its transactions. */
+export type Executor = Kysely<FaultlineSchema>;
+
+const executions = 'faultline_executions' as const;
+const entries = 'faultline_entries' as const;
+const context = 'faultline_context' as const;
+
+/** An execution row with timestamps as numbers. */
+export interface ExecutionRow {
+  id: string;
+  idempotencyKey: string;
+  jobName: string;
+  jobId: string;
+  jobData: string;
+  definition: string;
+  cursor: string;
+  status: ExecutionStatus;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** One step record, as written. */
+export interface EntryRow {
+  executionId: string;
+  seq: number;
+  step: string;
+  action: EntryAction;
+  at: number;
+  errorClass?: string | null;
+  errorMessage?: string | null;
+}
+
+// ---- migrations -------------------------------------------------------------
+
+/** Highest applied schema version, 0 for a fresh database. */
+export async function schemaVersion(db: Executor): Promise<number> {
+  const row = await db.selectFrom('faultline_migrations').select((eb) => eb.fn.max('version').as('version')).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
+export async function recordMigration(db: Executor, version: number, name: string, now: number): Promise<void> {
+  await db.insertInto('faultline_migrations').values({ version, name, applied_at: now }).execute();
+}
+
+// ---- executions -------------------------------------------------------------
+
+export async function findExecutionByKey(db: Executor, idempotencyKey: string): Promise<ExecutionRow | undefined> {
+  const row = await db.selectFrom(executions).selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return row && toExecution(row);
+}
+
+export async function findExecutionById(db: Executor, id: string): Promise<ExecutionRow | undefined> {
+  const row = await db.selectFrom(executions).selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toExecution(row);
+}
+
+/** Creates an execution already leased to its creator; false when the key exists (someone else won). */
+export async function createLeasedExecution(
+  db: Executor,
+  e: Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName' | 'jobId' | 'jobData' | 'definition' | 'cursor'> & { owner: string; now: number; leaseExpiresAt: number },
+): Promise<boolean> {
+  const rows = await db
+    .insertInto(executions)
+    .values({
+      id: e.id,
+      idempotency_key: e.idempotencyKey,
+      job_name: e.jobName,
+      job_id: e.jobId,
+      job_data: e.jobData,
+      definition: e.definition,
+      cursor: e.cursor,
+      status: 'running',
+      attempts: 1,
+      lease_owner: e.owner,
+      lease_expires_at: e.leaseExpiresAt,
+      created_at: e.now,
+      updated_at: e.now,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .execute();
+  return rows.length === 1;
+}
+
+/**
+ * Takes the lease of an unfinished execution if nobody holds it or the
+ * holder's lease expired (one atomic conditional UPDATE); true on success.
+ */
+export async function acquireLease(db: Executor, id: string, owner: string, now: number, leaseExpiresAt: number): Promise<boolean> {
+  const result = await db
+    .updateTable(executions)
+    .set((eb) => ({ lease_owner: owner, lease_expires_at: leaseExpiresAt, status: 'running', attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', '=', id)
+    .where('status', '!=', 'finished')
+    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Fenced: extends the lease; false when it was lost. */
+export async function renewLease(db: Executor, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
+  const result = await db.updateTable(executions).set({ lease_expires_at: leaseExpiresAt }).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Fenced: moves the cursor (possibly to the same step) and renews the lease. */
+export async function moveCursor(db: Executor, id: string, owner: string, cursor: string, now: number, leaseExpiresAt: number): Promise<boolean> {
+  const result = await db
+    .updateTable(executions)
+    .set({ cursor, updated_at: now, lease_expires_at: leaseExpiresAt })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Fenced: marks the execution finished and releases the lease. */
+export async function markFinished(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable(executions)
+    .set({ status: 'finished', finished_at: now, updated_at: now, lease_owner: null, lease_expires_at: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Fenced: marks the execution halted (cursor unchanged) and releases the lease. */
+export async function markHalted(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable(executions)
+    .set({ status: 'halted', updated_at: now, lease_owner: null, lease_expires_at: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Fenced: releases the lease after an error so the queue's retry can take it at once. */
+export async function releaseLease(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable(executions)
+    .set({ updated_at: now, lease_owner: null, lease_expires_at: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+// ---- entries ----------------------------------------------------------------
+
+export async function appendEntries(db: Executor, rows: EntryRow[]): Promise<void> {
+  await db
+    .insertInto(entries)
+    .values(
+      rows.map((r) => ({
+        execution_id: r.executionId,
+        seq: r.seq,
+        step: r.step,
+        action: r.action,
+        at: r.at,
+        error_class: r.errorClass ?? null,
+        error_message: r.errorMessage ?? null,
+      })),
+    )
+    .execute();
+}
+
+/** The newest entry of an execution: where a resumed run picks up its sequence and `retrying`. */
+export async function lastEntry(db: Executor, executionId: string): Promise<EntryRow | undefined> {
+  const row = await db.selectFrom(entries).selectAll().where('execution_id', '=', executionId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return row && toEntry(row);
+}
+
+export async function listEntries(db: Executor, executionId: string): Promise<EntryRow[]> {
+  const rows = await db.selectFrom(entries).selectAll().where('execution_id', '=', executionId).orderBy('seq', 'asc').execute();
+  return rows.map(toEntry);
+}
+
+// ---- context ----------------------------------------------------------------
+
+/** The stored JSON text of a context value, or undefined. */
+export async function readContextValue(db: Executor, executionId: string, key: string): Promise<string | undefined> {
+  const row = await db.selectFrom(context).select('value').where('execution_id', '=', executionId).where('key', '=', key).executeTakeFirst();
+  return row?.value;
+}
+
+/** Upserts a context value (a put: writing it twice is harmless). */
+export async function writeContextValue(db: Executor, executionId: string, key: string, value: string): Promise<void> {
+  await db
+    .insertInto(context)
+    .values({ execution_id: executionId, key, value })
+    .onConflict((oc) => oc.columns(['execution_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .execute();
+}
+
+// ---- housekeeping -----------------------------------------------------------
+
+/** Ids of up to `limit` executions finished before `cutoff` (epoch ms). */
+export async function finishedBefore(db: Executor, cutoff: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom(executions)
+    .select('id')
+    .where('status', '=', 'finished')
+    .where('finished_at', '<', cutoff)
+    .orderBy('finished_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Deletes executions with their entries and context; returns how many executions went. */
+export async function deleteExecutions(db: Executor, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  await db.deleteFrom(entries).where('execution_id', 'in', ids).execute();
+  await db.deleteFrom(context).where('execution_id', 'in', ids).execute();
+  const result = await db.deleteFrom(executions).where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+// ---- row mapping ------------------------------------------------------------
+
+function toExecution(r: ExecutionsTable): ExecutionRow {
+  return {
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    jobName: r.job_name,
+    jobId: r.job_id,
+    jobData: r.job_data,
+    definition: r.definition,
+    cursor: r.cursor,
+    status: r.status,
+    attempts: Number(r.attempts),
+    leaseOwner: r.lease_owner,
+    leaseExpiresAt: r.lease_expires_at === null ? null : Number(r.lease_expires_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+  };
+}
+
+function toEntry(r: FaultlineSchema['faultline_entries']): EntryRow {
+  return {
+    executionId: r.execution_id,
+    seq: Number(r.seq),
+    step: r.step,
+    action: r.action,
+    at: Number(r.at),
+    errorClass: r.error_class,
+    errorMessage: r.error_message,
+  };
+}
