@@ -48,7 +48,7 @@ export const transientRetry: RetryOverride = (error, attempt) =>
  * @returns the number of executions (each retry counts).
  * @throws RunawayJobsError past `maxExecutions`.
  */
-export function performAllJobs(driver: JobDriver, options?: PerformOptions): Promise<number> {
+export async function performAllJobs(driver: JobDriver, options?: PerformOptions): Promise<number> {
   return performWhere(driver, () => true, options);
 }
 
@@ -56,7 +56,7 @@ export function performAllJobs(driver: JobDriver, options?: PerformOptions): Pro
  * Performs, in production order, only jobs due at or before `now + cutoff`
  * (`cutoff` a duration, or an absolute Date); later jobs stay queued.
  */
-export function performAllJobsBefore(driver: JobDriver, cutoff: Duration | Date, options?: PerformOptions): Promise<number> {
+export async function performAllJobsBefore(driver: JobDriver, cutoff: Duration | Date, options?: PerformOptions): Promise<number> {
   const limit = resolveCutoff(cutoff);
   return performWhere(driver, (job) => job.dueAt.getTime() <= limit, options);
 }
@@ -68,7 +68,7 @@ export function performAllJobsBefore(driver: JobDriver, cutoff: Duration | Date,
  * use it to skip a window, e.g. run a job scheduled a week out without the
  * retries due in the next seconds.
  */
-export function performAllJobsAfter(driver: JobDriver, cutoff: Duration | Date, options?: PerformOptions): Promise<number> {
+export async function performAllJobsAfter(driver: JobDriver, cutoff: Duration | Date, options?: PerformOptions): Promise<number> {
   const now = (installVirtualClock(), clockNowMs());
   const limit = resolveCutoff(cutoff);
   return performWhere(driver, (job) => job.dueAt.getTime() <= now || job.dueAt.getTime() >= limit, options);
