@@ -1,0 +1,34 @@
+/**
+ * Errors thrown by {@link instrument}. Each is an exported class so callers
+ * (the Vite, tsc, Node-hook and Jest adapters, and users) can `instanceof` it.
+ */
+
+/**
+ * The source could not be parsed. The message reads
+ * `relative/file.ts:line:column: <parser message>`; `line` and `column` are
+ * 1-based, like an editor shows them.
+ */
+export class InstrumentSyntaxError extends SyntaxError {
+  /** The file, relative to the instrumentation root, with `/` separators. */
+  readonly file: string;
+  /** 1-based line of the error. */
+  readonly line: number;
+  /** 1-based column of the error. */
+  readonly column: number;
+
+  constructor(file: string, line: number, column: number, reason: string, options?: { cause?: unknown }) {
+    super(`${file}:${line}:${column}: ${reason}`, options);
+    this.name = 'InstrumentSyntaxError';
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/** `instrument` was called with something it cannot instrument (not a string, an unknown file type, …). */
+export class InstrumentInputError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InstrumentInputError';
+  }
+}

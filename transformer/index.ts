@@ -1,0 +1,8 @@
+/** `faultline/transformer`: the one instrumentation core the tsc, Vite, Node-hook and Jest adapters call. */
+export { instrument } from './instrument.js';
+export type { InstrumentOptions, InstrumentResult, ProbeSite } from './instrument.js';
+export type { SourceMapLike } from './insertions.js';
+export { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
+export { PRODUCTION_WARNING } from './header.js';
+export { RULES, Action } from './rules.js';
+export type { Rule } from './rules.js';

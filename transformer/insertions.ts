@@ -1,0 +1,170 @@
+/**
+ * Text insertions into one source and the source map they imply. The
+ * instrumenter only ever inserts (never removes or moves text, never a
+ * newline), so the output and a character-precise ("hires") map can be built
+ * in one pass without a general-purpose editor: on a 9 MB file this is several
+ * times faster and far lighter than magic-string's per-character segment arrays.
+ */
+
+/** A v3 source map, shaped like magic-string's `SourceMap` (JSON fields plus `toString()`/`toUrl()`). */
+export class SourceMapLike {
+  readonly version = 3 as const;
+  readonly file?: string;
+  readonly names: string[] = [];
+  constructor(
+    readonly sources: string[],
+    readonly sourcesContent: string[],
+    readonly mappings: string,
+  ) {}
+
+  /** The map as JSON. */
+  toString(): string {
+    return JSON.stringify(this);
+  }
+
+  /** The map as a `data:` URL, for a `//# sourceMappingURL=` comment. */
+  toUrl(): string {
+    return `data:application/json;charset=utf-8;base64,${Buffer.from(this.toString(), 'utf8').toString('base64')}`;
+  }
+}
+
+export class Insertions {
+  private readonly positions: number[] = [];
+  private readonly texts: string[] = [];
+  private first: { position: number; text: string } | null = null;
+
+  /** Inserts `text` at `position`, after anything inserted there before (magic-string's `appendLeft`). */
+  insert(position: number, text: string): void {
+    this.positions.push(position);
+    this.texts.push(text);
+  }
+
+  /** Inserts `text` at `position` ahead of every other insertion there (one such insertion per file: the header). */
+  insertFirst(position: number, text: string): void {
+    this.first = { position, text };
+  }
+
+  /** Applies the insertions to `code`: the output text and its map back to `source`. */
+  apply(code: string, source: string): { code: string; map: SourceMapLike } {
+    const order = this.sorted();
+    const parts: string[] = [];
+    const mappings = new MappingWriter(code);
+    let cursor = 0;
+    for (let i = 0; i < order.length; i++) {
+      const index = order[i]!;
+      const position = index < 0 ? this.first!.position : this.positions[index]!;
+      const text = index < 0 ? this.first!.text : this.texts[index]!;
+      if (position > cursor) {
+        parts.push(code.slice(cursor, position));
+        mappings.original(cursor, position);
+        cursor = position;
+      }
+      parts.push(text);
+      mappings.inserted(text.length);
+    }
+    parts.push(code.slice(cursor));
+    mappings.original(cursor, code.length);
+    return { code: parts.join(''), map: new SourceMapLike([source], [code], mappings.finish()) };
+  }
+
+  /**
+   * Insertion indexes by position, ties in insertion order, the `insertFirst`
+   * one (index -1) ahead of its position. Sorting numeric keys `position * m + seq`
+   * in a Float64Array avoids a comparator call per pair.
+   */
+  private sorted(): number[] {
+    const count = this.positions.length;
+    let multiplier = 2;
+    while (multiplier <= count + 1) multiplier *= 2;
+    const keys = new Float64Array(count + (this.first ? 1 : 0));
+    for (let i = 0; i < count; i++) keys[i] = this.positions[i]! * multiplier + i + 1;
+    if (this.first) keys[count] = this.first.position * multiplier;
+    keys.sort();
+    const order = new Array<number>(keys.length);
+    for (let i = 0; i < keys.length; i++) order[i] = (keys[i]! % multiplier) - 1;
+    return order;
+  }
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function vlq(value: number): string {
+  let rest = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = '';
+  do {
+    let digit = rest & 31;
+    rest >>>= 5;
+    if (rest > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (rest > 0);
+  return out;
+}
+
+/** One segment per original character (except newlines) plus one at the start of each insertion, mapped to where it was inserted. */
+class MappingWriter {
+  private readonly out: string[] = [];
+  private line = 0;
+  private column = 0;
+  private generatedColumn = 0;
+  private previousGenerated = 0;
+  private previousLine = 0;
+  private previousColumn = 0;
+  private lineHasSegment = false;
+
+  constructor(private readonly code: string) {}
+
+  /** A segment mapping the current generated column to the current original position. */
+  private segment(): void {
+    this.out.push(
+      (this.lineHasSegment ? ',' : '') +
+        vlq(this.generatedColumn - this.previousGenerated) +
+        'A' +
+        vlq(this.line - this.previousLine) +
+        vlq(this.column - this.previousColumn),
+    );
+    this.lineHasSegment = true;
+    this.previousGenerated = this.generatedColumn;
+    this.previousLine = this.line;
+    this.previousColumn = this.column;
+  }
+
+  /** Original text `code[from, to)` copied unchanged. */
+  original(from: number, to: number): void {
+    let start = from;
+    while (start < to) {
+      let newline = this.code.indexOf('\n', start);
+      if (newline === -1 || newline > to) newline = to;
+      const length = newline - start;
+      if (length > 0) {
+        this.segment();
+        // Every further character: generated +1, same source, same line, original +1.
+        if (length > 1) this.out.push(',CAAC'.repeat(length - 1));
+        this.generatedColumn += length;
+        this.column += length;
+        this.previousGenerated = this.generatedColumn - 1;
+        this.previousColumn = this.column - 1;
+      }
+      if (newline < to) {
+        this.out.push(';');
+        this.line += 1;
+        this.column = 0;
+        this.generatedColumn = 0;
+        this.previousGenerated = 0;
+        this.lineHasSegment = false;
+        start = newline + 1;
+      } else {
+        start = to;
+      }
+    }
+  }
+
+  /** Inserted text of `length` characters (no newline): mapped to the insertion point. */
+  inserted(length: number): void {
+    this.segment();
+    this.generatedColumn += length;
+  }
+
+  finish(): string {
+    return this.out.join('');
+  }
+}

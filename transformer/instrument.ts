@@ -1,0 +1,285 @@
+/**
+ * `instrument(code, filename)`: inserts the probes of runtime/protocol.ts into
+ * one source file. One parse (@babel/parser), one generic walk, text insertions
+ * (insertions.ts) that never add or remove a newline. Where probes go is
+ * decided by the rule table in rules.ts; this module only applies it.
+ */
+import path from 'node:path';
+import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
+import { BASE_ID, HOST_ID, type SiteKind } from '../runtime/protocol.js';
+import { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
+import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
+import { buildHeader } from './header.js';
+import { Insertions, type SourceMapLike } from './insertions.js';
+import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
+
+/** One probe the instrumenter emitted, in emission order. */
+export interface ProbeSite {
+  /** Index in the file's site list; the runtime id is the file's base id plus this. */
+  id: number;
+  /** File path relative to the instrumentation root, with `/` separators. */
+  file: string;
+  /** 1-based line: where the probed statement starts (call: the body's start; return: the `return` or returned expression). */
+  line: number;
+  /** 0-based column of the same position. */
+  column: number;
+  kind: SiteKind;
+  /** Function key of call and return sites, e.g. `transfer`, `Account#debit`, `Account.open`, `anonymous@12`. */
+  fn?: string;
+}
+
+export interface InstrumentOptions {
+  /** Directory site paths are relative to. Default: `process.cwd()`. */
+  root?: string;
+}
+
+export interface InstrumentResult {
+  /** The instrumented code: same line count, every statement on its original line. */
+  code: string;
+  /** Maps the instrumented code back to `filename` (sources content included). */
+  map: SourceMapLike;
+  /** Every probe site, in emission order (also registered by the code's header). */
+  sites: ProbeSite[];
+}
+
+const LINE_PROBE = `${HOST_ID}.on&&${HOST_ID}.l(${BASE_ID}+`;
+const AFTER_PROBE = `;${HOST_ID}.on&&${HOST_ID}.a(${BASE_ID}+`;
+const CALL_PROBE = `${HOST_ID}.on&&${HOST_ID}.c(${BASE_ID}+`;
+const RETURN_PROBE = `${HOST_ID}.r(${BASE_ID}+`;
+const IMPLICIT_RETURN_PROBE = `${HOST_ID}.on&&${HOST_ID}.r(${BASE_ID}+`;
+const SEMICOLON = 59;
+
+/**
+ * Instruments one TypeScript/JavaScript file (dialect chosen by extension:
+ * `.ts/.mts/.cts`, `.tsx`, `.js/.mjs/.cjs/.jsx`). The result has exactly the
+ * input's lines, behaves like the input while no glitch is armed, and lists
+ * its probe sites. A file with nothing to probe is returned unchanged.
+ *
+ * @throws {InstrumentSyntaxError} when the code does not parse (names `file:line:column`).
+ * @throws {InstrumentInputError} when `code`/`filename` are not strings or the extension is unknown.
+ */
+export function instrument(code: string, filename: string, options: InstrumentOptions = {}): InstrumentResult {
+  if (typeof code !== 'string') throw new InstrumentInputError(`instrument: code of ${String(filename)} must be a string, got ${typeof code}`);
+  if (typeof filename !== 'string' || filename === '') throw new InstrumentInputError(`instrument: filename must be a non-empty string, got ${typeof filename}`);
+  const file = relativeFile(filename, options.root ?? process.cwd());
+  const program = parseProgram(code, filename, file);
+
+  const edits = new Insertions();
+  const walker = new Walker(code, edits, file);
+  walker.list(program.body as Node[]);
+  const sites = walker.sites;
+  if (sites.length > 0) {
+    // Before the first statement (so after any hashbang and directive prologue), ahead of its own probes.
+    edits.insertFirst((program.body as Node[])[0]!.start!, buildHeader(file, sites));
+  }
+  return { ...edits.apply(code, filename), sites };
+}
+
+/** `filename` relative to `root`, with `/` separators: the file's name in site and glitch keys. */
+function relativeFile(filename: string, root: string): string {
+  const relative = path.relative(root, path.resolve(root, filename));
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
+}
+
+const COMMON_PLUGINS: ParserPlugin[] = ['decorators', 'explicitResourceManagement', 'importAttributes'];
+const PLUGINS_BY_EXTENSION: Record<string, ParserPlugin[]> = {
+  '.ts': ['typescript', ...COMMON_PLUGINS],
+  '.mts': ['typescript', ...COMMON_PLUGINS],
+  '.cts': ['typescript', ...COMMON_PLUGINS],
+  '.tsx': ['typescript', 'jsx', ...COMMON_PLUGINS],
+  '.js': ['jsx', ...COMMON_PLUGINS],
+  '.mjs': ['jsx', ...COMMON_PLUGINS],
+  '.cjs': ['jsx', ...COMMON_PLUGINS],
+  '.jsx': ['jsx', ...COMMON_PLUGINS],
+};
+const DTS_PLUGINS: ParserPlugin[] = [['typescript', { dts: true }], ...COMMON_PLUGINS];
+
+function parseProgram(code: string, filename: string, file: string): Node {
+  const extension = path.extname(filename).toLowerCase();
+  const plugins = /\.d\.[cm]?ts$/i.test(filename) ? DTS_PLUGINS : PLUGINS_BY_EXTENSION[extension];
+  if (plugins === undefined) {
+    throw new InstrumentInputError(`instrument: cannot instrument ${file}: unsupported extension "${extension}" (expected .ts, .mts, .cts, .tsx, .js, .mjs, .cjs or .jsx)`);
+  }
+  const parserOptions: ParserOptions = {
+    sourceType: extension === '.cjs' || extension === '.cts' ? 'script' : 'unambiguous',
+    // CommonJS may `return` at top level; TypeScript may re-export names only declared as types.
+    allowReturnOutsideFunction: true,
+    allowUndeclaredExports: true,
+    attachComment: false,
+    errorRecovery: false,
+    plugins,
+  };
+  try {
+    return parse(code, parserOptions).program as unknown as Node;
+  } catch (error) {
+    const loc = (error as { loc?: { line: number; column: number } }).loc;
+    if (loc === undefined) throw error;
+    const reason = String((error as Error).message).replace(/ \(\d+:\d+\)$/, '');
+    throw new InstrumentSyntaxError(file, loc.line, loc.column + 1, reason, { cause: error });
+  }
+}
+
+/** One walk over one file's AST, inserting probes as the rule table says. */
+class Walker {
+  readonly sites: ProbeSite[] = [];
+  /** Key of the innermost function (return sites belong to it); `null` at top level. */
+  private fnKey: string | null = null;
+  /** Name of the innermost class (its members' keys are `Class#name`). */
+  private className: string | null = null;
+
+  constructor(
+    private readonly code: string,
+    private readonly s: Insertions,
+    private readonly file: string,
+  ) {}
+
+  /** Probes each statement of a statement list by its action. */
+  list(statements: readonly Node[]): void {
+    for (let i = 0; i < statements.length; i++) this.statement(statements[i]!);
+  }
+
+  private statement(node: Node): void {
+    const action = statementAction(node);
+    if (action === Action.Skip) return;
+    if (action === Action.None) return this.visit(node, null);
+    const { line, column } = node.loc!.start;
+    this.s.insert(node.start!, `${LINE_PROBE}${this.site('line', line, column)});`);
+    this.visit(node, null);
+    if (action === Action.Line && !endsAbruptly(node)) {
+      this.s.insert(node.end!, `${AFTER_PROBE}${this.site('after', line, column)});`);
+    }
+  }
+
+  /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
+  private body(node: Node): void {
+    const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
+    if (action === Action.Skip || action === Action.None) return this.visit(node, null);
+    this.s.insert(node.start!, '{');
+    this.statement(node);
+    this.s.insert(node.end!, '}');
+  }
+
+  /** Visits a node; `name` is the function/class name its parent gives it, if any. */
+  private visit(node: Node, name: string | null): void {
+    const rule = RULES[node.type];
+    if (rule !== undefined) {
+      if (rule.leaf) return;
+      if (rule.fn) return this.fn(node, name);
+      if (rule.ret) return this.ret(node);
+      if (rule.cls) return this.cls(node, rule, name);
+    }
+    this.children(node, rule);
+  }
+
+  /** Walks every child of `node` generically (by key), applying the rule's lists and brace-less bodies. */
+  private children(node: Node, rule: Rule | undefined): void {
+    const names = NAMING_PARENTS[node.type] === true;
+    for (const key in node) {
+      if (SKIPPED_KEYS[key] === true) continue;
+      const value = node[key] as Node | Node[] | null;
+      if (value === null || typeof value !== 'object') continue;
+      if (Array.isArray(value)) {
+        if (rule !== undefined && rule.list === key) this.list(value);
+        else for (let i = 0; i < value.length; i++) {
+          const child = value[i];
+          if (child != null && typeof child.type === 'string') this.visit(child, null);
+        }
+      } else if (typeof value.type === 'string') {
+        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) this.body(value);
+        else this.visit(value, names ? childName(node, key, null, this.className, this.code) : null);
+      }
+    }
+  }
+
+  private cls(node: Node, rule: Rule, name: string | null): void {
+    const outer = this.className;
+    const id = node.id as Node | null;
+    // The class's own name is its binding inside the class; otherwise the name it is bound to.
+    this.className = id != null ? (id.name as string) : (name ?? anonymousKey(node));
+    this.children(node, rule);
+    this.className = outer;
+  }
+
+  /** Function entry: call probe; body statements; implicit-return probe (or the expression body wrapped). */
+  private fn(node: Node, name: string | null): void {
+    const key = this.functionKey(node, name);
+    // Decorators and computed keys run outside the function.
+    const decorators = node.decorators as Node[] | undefined;
+    if (decorators) for (const decorator of decorators) this.visit(decorator, null);
+    if (node.computed) this.visit(node.key as Node, null);
+
+    const outerKey = this.fnKey;
+    this.fnKey = key;
+    const params = node.params as Node[];
+    for (const param of params) this.visit(param, null);
+    const args = callArgs(params);
+    const body = node.body as Node;
+    if (body.type === 'BlockStatement') {
+      const directives = body.directives as Node[];
+      let at = body.start! + 1;
+      let prefix = '';
+      let { line, column } = body.loc!.start;
+      column += 1;
+      if (directives.length > 0) {
+        const last = directives[directives.length - 1]!;
+        at = last.end!;
+        ({ line, column } = last.loc!.end);
+        // An unterminated directive followed by our probe on its line would no longer be a statement of its own.
+        if (this.code.charCodeAt(at - 1) !== SEMICOLON) prefix = ';';
+      }
+      this.s.insert(at, `${prefix}${CALL_PROBE}${this.site('call', line, column, key)},[${args}]);`);
+      const statements = body.body as Node[];
+      this.list(statements);
+      if (statements.length === 0 || !endsAbruptly(statements[statements.length - 1]!)) {
+        const end = body.loc!.end;
+        this.s.insert(body.end! - 1, `${IMPLICIT_RETURN_PROBE}${this.site('return', end.line, end.column - 1, key)},void 0);`);
+      }
+    } else {
+      const { line, column } = body.loc!.start;
+      const call = this.site('call', line, column, key);
+      const ret = this.site('return', line, column, key);
+      this.s.insert(body.start!, `(${CALL_PROBE}${call},[${args}]),${RETURN_PROBE}${ret},(`);
+      this.visit(body, null);
+      this.s.insert(body.end!, ')))');
+    }
+    this.fnKey = outerKey;
+  }
+
+  private functionKey(node: Node, name: string | null): string {
+    switch (node.type) {
+      case 'ClassMethod':
+      case 'ClassPrivateMethod':
+        return classMemberKey(this.className ?? anonymousKey(node), node, this.code);
+      case 'ObjectMethod':
+        return memberName(node.key as Node, node.computed === true, this.code);
+    }
+    if (name !== null) return name;
+    const id = node.id as Node | null | undefined;
+    return id != null ? (id.name as string) : anonymousKey(node);
+  }
+
+  /** `return x` → `return __fl$.r(id,(x))`; `return` → `return __fl$.r(id,void 0)`. */
+  private ret(node: Node): void {
+    const argument = node.argument as Node | null;
+    if (this.fnKey === null) {
+      // A CommonJS top-level return: no function to name.
+      if (argument !== null) this.visit(argument, null);
+      return;
+    }
+    const { line, column } = node.loc!.start;
+    const id = this.site('return', line, column, this.fnKey);
+    if (argument === null) {
+      this.s.insert(node.start! + 'return'.length, ` ${RETURN_PROBE}${id},void 0)`);
+      return;
+    }
+    this.s.insert(argument.start!, `${RETURN_PROBE}${id},(`);
+    this.visit(argument, null);
+    this.s.insert(argument.end!, '))');
+  }
+
+  private site(kind: SiteKind, line: number, column: number, fn?: string): number {
+    const id = this.sites.length;
+    this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
+    return id;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * THE probe rule table: the one place that decides where probes go, in the
+ * spirit of istanbul-lib-instrument's visitor.js. `instrument.ts` walks the
+ * Babel AST generically and consults only this table (and {@link statementAction}
+ * / {@link endsAbruptly}, which read it) for placement.
+ */
+
+/** The parts of a Babel AST node the instrumenter reads; children are looked up by key. */
+export interface Node {
+  type: string;
+  start?: number | null;
+  end?: number | null;
+  loc?: { start: { line: number; column: number }; end: { line: number; column: number } } | null;
+  [key: string]: unknown;
+}
+
+/** What happens to a statement where statements run (a statement list or a brace-less body). */
+export const Action = {
+  /** No probe; its children are still walked (function declarations, blocks). */
+  None: 0,
+  /** No probe, children not walked: emits nothing or cannot hold code to probe (types, imports, `;`). */
+  Skip: 1,
+  /** Line probe before; after-line probe after, unless it always ends abruptly. */
+  Line: 2,
+  /** Line probe before, never an after-line probe (`return`, `throw`, `break`, `continue`). */
+  Abrupt: 3,
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+export interface Rule {
+  /** The action for this node in statement position; a function when it depends on the node. */
+  readonly statement?: Action | ((node: Node) => Action);
+  /** Child key holding a statement list: each statement is probed by its own action. */
+  readonly list?: string;
+  /** Child keys holding one statement that may lack braces: wrapped in `{ }` (same lines) and probed. */
+  readonly bodies?: readonly string[];
+  /** A function: call probe at entry, return probes on its returns, implicit-return probe at the end. */
+  readonly fn?: true;
+  /** A `return`: its value is wrapped in the return probe. */
+  readonly ret?: true;
+  /** A class: names its members' function keys. */
+  readonly cls?: true;
+  /** Nothing inside to instrument: do not descend. */
+  readonly leaf?: true;
+}
+
+const LINE: Rule = { statement: Action.Line };
+const ABRUPT: Rule = { statement: Action.Abrupt };
+const SKIP: Rule = { statement: Action.Skip, leaf: true };
+const LEAF: Rule = { leaf: true };
+const LOOP: Rule = { statement: Action.Line, bodies: ['body'] };
+const FUNCTION: Rule = { statement: Action.None, fn: true };
+
+/** A `declare`d declaration emits nothing. */
+const unlessDeclared = (node: Node): Action => (node.declare ? Action.Skip : Action.Line);
+
+export const RULES: Readonly<Record<string, Rule>> = {
+  // Statement lists.
+  Program: { list: 'body' },
+  BlockStatement: { statement: Action.None, list: 'body' },
+  StaticBlock: { list: 'body' },
+  SwitchCase: { list: 'consequent' },
+  TSModuleBlock: { list: 'body' },
+
+  // Executable statements.
+  ExpressionStatement: LINE,
+  VariableDeclaration: { statement: unlessDeclared },
+  DebuggerStatement: { statement: Action.Line, leaf: true },
+  SwitchStatement: LINE,
+  TryStatement: LINE,
+  // The label's probe stands for its body: nothing may sit between a label and its loop.
+  LabeledStatement: LINE,
+  ReturnStatement: { statement: Action.Abrupt, ret: true },
+  ThrowStatement: ABRUPT,
+  BreakStatement: { statement: Action.Abrupt, leaf: true },
+  ContinueStatement: { statement: Action.Abrupt, leaf: true },
+  IfStatement: { statement: Action.Line, bodies: ['consequent', 'alternate'] },
+  WhileStatement: LOOP,
+  DoWhileStatement: LOOP,
+  ForStatement: LOOP,
+  ForInStatement: LOOP,
+  ForOfStatement: LOOP,
+  WithStatement: LOOP,
+  ClassDeclaration: { statement: unlessDeclared, cls: true },
+  ClassExpression: { cls: true },
+  TSEnumDeclaration: { statement: (node) => (node.declare || node.const ? Action.Skip : Action.Line) },
+  TSModuleDeclaration: {
+    statement: (node) => (node.declare || !instantiated(node) ? Action.Skip : Action.Line),
+  },
+  TSExportAssignment: LINE,
+  ExportNamedDeclaration: {
+    // `export const`/`export class` are probed before `export`; re-exports and `export function` are not.
+    statement: (node) => (node.declaration ? statementAction(node.declaration as Node) : Action.Skip),
+  },
+  ExportDefaultDeclaration: {
+    statement: (node) => {
+      const declaration = node.declaration as Node;
+      // An expression (`export default x()`) runs here; declarations decide for themselves.
+      return declaration.type.endsWith('Declaration') ? statementAction(declaration) : Action.Line;
+    },
+  },
+
+  // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
+  FunctionDeclaration: FUNCTION,
+  FunctionExpression: FUNCTION,
+  ArrowFunctionExpression: FUNCTION,
+  ObjectMethod: FUNCTION,
+  ClassMethod: FUNCTION,
+  ClassPrivateMethod: FUNCTION,
+
+  // Emits nothing, or nothing to probe.
+  EmptyStatement: SKIP,
+  ImportDeclaration: SKIP,
+  ExportAllDeclaration: SKIP,
+  TSImportEqualsDeclaration: SKIP,
+  TSNamespaceExportDeclaration: SKIP,
+  TSInterfaceDeclaration: SKIP,
+  TSTypeAliasDeclaration: SKIP,
+  TSDeclareFunction: SKIP,
+  TSDeclareMethod: SKIP,
+  TSIndexSignature: SKIP,
+  Directive: SKIP,
+  Identifier: LEAF,
+  PrivateName: LEAF,
+  StringLiteral: LEAF,
+  NumericLiteral: LEAF,
+  BigIntLiteral: LEAF,
+  BooleanLiteral: LEAF,
+  NullLiteral: LEAF,
+  RegExpLiteral: LEAF,
+  TemplateElement: LEAF,
+  ThisExpression: LEAF,
+  Super: LEAF,
+  Import: LEAF,
+  MetaProperty: LEAF,
+  JSXText: LEAF,
+  JSXIdentifier: LEAF,
+  JSXNamespacedName: LEAF,
+  JSXOpeningFragment: LEAF,
+  JSXClosingFragment: LEAF,
+  JSXClosingElement: LEAF,
+};
+
+/**
+ * Keys never walked: positions, comments and TypeScript type positions (types
+ * emit nothing, so nothing in them can run).
+ */
+export const SKIPPED_KEYS: Readonly<Record<string, true>> = Object.assign(Object.create(null) as Record<string, true>, {
+  type: true,
+  start: true,
+  end: true,
+  loc: true,
+  range: true,
+  extra: true,
+  leadingComments: true,
+  trailingComments: true,
+  innerComments: true,
+  typeAnnotation: true,
+  returnType: true,
+  typeParameters: true,
+  typeArguments: true,
+  superTypeParameters: true,
+  superTypeArguments: true,
+  implements: true,
+  predicate: true,
+  directives: true,
+  interpreter: true,
+});
+
+/** The action for `node` in statement position (nodes without a rule emit nothing runnable on their own). */
+export function statementAction(node: Node): Action {
+  const action = RULES[node.type]?.statement;
+  if (action === undefined) return Action.Skip;
+  return typeof action === 'function' ? action(node) : action;
+}
+
+/**
+ * Whether a statement never completes normally, so an after-line probe (or
+ * an implicit-return probe) after it would be dead code. Conservative: `false`
+ * whenever unsure (loops and labels can be left by `break`).
+ */
+export function endsAbruptly(node: Node): boolean {
+  switch (node.type) {
+    case 'ReturnStatement':
+    case 'ThrowStatement':
+    case 'BreakStatement':
+    case 'ContinueStatement':
+      return true;
+    case 'BlockStatement': {
+      const body = node.body as Node[];
+      return body.length > 0 && endsAbruptly(body[body.length - 1]!);
+    }
+    case 'IfStatement':
+      return node.alternate != null && endsAbruptly(node.consequent as Node) && endsAbruptly(node.alternate as Node);
+  }
+  return false;
+}
+
+/** A namespace emits code only when it holds a statement that does (types-only namespaces vanish). */
+function instantiated(node: Node): boolean {
+  const body = node.body as Node | null;
+  if (body == null) return false;
+  if (body.type === 'TSModuleDeclaration') return statementAction(body) !== Action.Skip;
+  for (const statement of body.body as Node[]) {
+    if (statementAction(statement) !== Action.Skip) return true;
+  }
+  return false;
+}
