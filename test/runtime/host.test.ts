@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it, vi } from 'vitest';
+import { withGlitch } from '../../runtime/arm.js';
+import { TransientError } from '../../runtime/errors.js';
+import { Glitch } from '../../runtime/glitch.js';
+import { runtimeState } from '../../runtime/host.js';
+import { trace } from '../../runtime/trace.js';
+import * as bank from './fixtures/bank.js';
+import { BANK, host } from './support.js';
+
+const run = promisify(execFile);
+
+describe('probe host', () => {
+  it('is idle (on = 0) with nothing traced or armed, and the probes pass values through', () => {
+    expect(host().on).toBe(0);
+    expect(bank.parity(4)).toBe('even');
+  });
+
+  it('counts active traces and glitches in on', async () => {
+    const seen: number[] = [];
+    await trace(async () => {
+      seen.push(host().on);
+      await withGlitch(Glitch.beforeLine('fixtures/bank.js:10'), () => {
+        seen.push(host().on);
+      });
+      seen.push(host().on);
+    });
+    seen.push(host().on);
+    expect(seen).toEqual([1, 2, 1, 0]);
+  });
+
+  it('adopts, in place, the stub that instrumented code created before the runtime loaded', async () => {
+    const child = fileURLToPath(new URL('./fixtures/adopt-child.mjs', import.meta.url));
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    expect(JSON.parse(stdout)).toEqual({
+      stubQueued: 1,
+      stubN: 45,
+      idleResult: 'a->b:1',
+      sameObject: true,
+      queueDrained: true,
+      nAfter: 45,
+      events: [`call ${BANK}:parity`, `line ${BANK}:16`, `line ${BANK}:17`, `return ${BANK}:parity`],
+      glitched: true,
+      onAfter: 0,
+    });
+  });
+
+  it('shares state with a second copy of the runtime (ESM and CommonJS builds in one process)', async () => {
+    // A fresh module registry evaluates the whole runtime again, as a second build would.
+    vi.resetModules();
+    const copy = await import('../../runtime/arm.js');
+    const copyGlitch = await import('../../runtime/glitch.js');
+    const copyErrors = await import('../../runtime/errors.js');
+    const copyHost = await import('../../runtime/host.js');
+    expect(copyGlitch.Glitch).not.toBe(Glitch);
+    expect(copyErrors.TransientError).not.toBe(TransientError);
+    expect(copyHost.runtimeState).toBe(runtimeState);
+    // A glitch made by one copy, armed by the other, recognised by the first copy's classes.
+    const glitch = Glitch.beforeCall('fixtures/bank.js:credit');
+    let error: unknown;
+    await copy.withGlitch(glitch, () => {
+      try {
+        bank.credit('copy', 1);
+      } catch (e) {
+        error = e;
+      }
+    });
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toBeInstanceOf(copyErrors.TransientError);
+    expect(glitch.executed).toBe(true);
+    expect(copyGlitch.Glitch.beforeLine('x.ts:1')).toBeInstanceOf(Glitch);
+    expect(host().on).toBe(0);
+  });
+});
