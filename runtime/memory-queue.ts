@@ -216,10 +216,16 @@ export class MemoryQueue implements JobDriver {
     }
   }
 
-  /** Drops pending jobs and the performed record (definitions and the clock stay). */
+  /**
+   * Drops pending jobs and the performed record, and restarts job ids, so
+   * every scenario of a simulation numbers its jobs alike (definitions and
+   * the clock stay).
+   */
   async clear(): Promise<void> {
     this.#pending = [];
     this.#performed = [];
+    this.#seq = 0;
+    this.#nextId = 1;
   }
 
   #definition(name: string): Definition {

@@ -1,0 +1,85 @@
+/**
+ * `faultline`: the runtime and test harness. Glitches and traces (the probe
+ * runtime), MemoryQueue and the production-order perform loop under a
+ * virtual clock, scenarios, simulations and their JSON report, and the
+ * JobDriver contract for driving other queues.
+ */
+export { Glitch, type GlitchKind } from './glitch.js';
+export type { Matcher } from './matchers.js';
+export {
+  TransientError,
+  GlitchNotExecutedError,
+  GlitchKeyError,
+  GlitchKeyTypeError,
+  UnknownGlitchKeyError,
+  AmbiguousGlitchKeyError,
+} from './errors.js';
+export { trace, traceSites, type TracedEvent, type TracedSite } from './trace.js';
+
+export type { JobDriver, PendingJob, JobOutcome, RetryOverride, EnqueueOptions } from './driver.js';
+
+export {
+  MemoryQueue,
+  type JobContext,
+  type JobHandler,
+  type DefineOptions,
+  type MemoryQueueOptions,
+  type QueuedJob,
+  type PerformedJob,
+} from './memory-queue.js';
+export {
+  bullmq,
+  pgBoss,
+  graphileWorker,
+  retryPresets,
+  type RetryPolicy,
+  type RetryPolicyInput,
+  type RetryPresetName,
+  type Backoff,
+  type BullmqRetryOptions,
+  type PgBossRetryOptions,
+  type GraphileWorkerRetryOptions,
+} from './retry-policies.js';
+export {
+  installVirtualClock,
+  restoreRealClock,
+  isVirtualClockInstalled,
+  advanceClockTo,
+  setVirtualTime,
+  clockNow,
+  RealDate,
+} from './clock.js';
+export { toMilliseconds, type Duration } from './duration.js';
+export {
+  performAllJobs,
+  performAllJobsBefore,
+  performAllJobsAfter,
+  transientRetry,
+  TRANSIENT_ATTEMPTS,
+  TRANSIENT_RETRY_DELAY,
+  DEFAULT_MAX_EXECUTIONS,
+  type PerformOptions,
+  type Execution,
+} from './perform.js';
+export { runScenario, type Scenario, type CleanRun, type RunRecord, type ExecutionRecord, type ScenarioOptions } from './scenario.js';
+export {
+  simulate,
+  samplePoints,
+  DEFAULT_KINDS,
+  GLITCH_KINDS,
+  type SimulateOptions,
+  type SimulationReport,
+  type SimulationPoint,
+  type ScenarioResult,
+  type CleanResult,
+} from './simulate.js';
+export {
+  HarnessError,
+  InvalidDurationError,
+  InvalidOptionError,
+  UnknownJobError,
+  NothingEnqueuedError,
+  NothingTracedError,
+  RunawayJobsError,
+  JobNotPendingError,
+} from './harness-errors.js';

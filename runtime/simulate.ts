@@ -1,0 +1,288 @@
+/**
+ * Simulations: one traced clean run, then one scenario per distinct traced
+ * point, each isolated by `reset` and a cleared queue, each checked.
+ */
+import { inspect } from 'node:util';
+import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
+import type { JobDriver } from './driver.js';
+import { Glitch, type GlitchKind } from './glitch.js';
+import { InvalidOptionError, NothingTracedError } from './harness-errors.js';
+import { describeError, recordRun, runScenario, type CleanRun, type Scenario } from './scenario.js';
+import { traceSites, type TracedSite } from './trace.js';
+
+/** Every glitch kind, in the order the API lists them. */
+export const GLITCH_KINDS: readonly GlitchKind[] = ['before-line', 'after-line', 'before-call', 'before-return'];
+/** The kinds a simulation covers unless told otherwise (`after-line` is opt-in). */
+export const DEFAULT_KINDS: readonly GlitchKind[] = ['before-line', 'before-call', 'before-return'];
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** Enqueues the job(s) under test, as the application would. */
+  start: () => unknown;
+  /**
+   * Asserts the outcome after all jobs ran; throwing fails the run. Called on
+   * the clean run (`run.glitch` undefined) and on every scenario.
+   */
+  check(run: Scenario | CleanRun): unknown;
+  /** Restores application state before the clean run and before each scenario (the queue is cleared by the harness). */
+  reset?: () => unknown;
+  /** Which glitch kinds to generate (default before-line, before-call, before-return). */
+  kinds?: readonly GlitchKind[];
+  /** Run only this many scenarios, picked reproducibly with `seed`. */
+  sample?: number;
+  /** Seed of the sampling PRNG (default 0): the same seed picks the same scenarios. */
+  seed?: number;
+  /** Bound on executions per run (default 10,000). */
+  maxExecutions?: number;
+}
+
+/** One place to glitch, found by the clean run's trace. */
+export interface SimulationPoint {
+  readonly kind: GlitchKind;
+  /** Fully qualified key: `"fixtures/jobs/transfer.ts:14"` or `"fixtures/jobs/transfer.ts:transfer"`. */
+  readonly key: string;
+  /** `"before-line fixtures/jobs/transfer.ts:14"`: the scenario's name. */
+  readonly name: string;
+  /** Relative path of the file. */
+  readonly file: string;
+  /** The line of the statement, function entry or return. */
+  readonly line: number;
+  /** The function key, for call and return points. */
+  readonly fn?: string;
+}
+
+/** The outcome of one scenario of a simulation. */
+export interface ScenarioResult {
+  readonly glitch: Glitch;
+  /** `"before-line fixtures/jobs/transfer.ts:14"`. */
+  readonly name: string;
+  readonly point: SimulationPoint;
+  /** The glitch fired and `check` did not throw. */
+  readonly passed: boolean;
+  /** Why it failed: `check`'s error, `GlitchNotExecutedError`, or an error of the run itself. */
+  readonly error?: unknown;
+  /** The run, when it completed (absent when the run itself rejected). */
+  readonly scenario?: Scenario;
+}
+
+/** The outcome of the clean (unglitched) run. */
+export interface CleanResult {
+  /** `check` did not throw on it. */
+  readonly passed: boolean;
+  readonly error?: unknown;
+  readonly run: CleanRun;
+  /** Every point it executed, `after` events included, in first-execution order. */
+  readonly sites: readonly TracedSite[];
+}
+
+/** What {@link simulate} returns. */
+export interface SimulationReport {
+  /** One per scenario run, in trace order. */
+  readonly scenarios: readonly ScenarioResult[];
+  readonly passed: number;
+  readonly failed: number;
+  readonly clean: CleanResult;
+  /** Every point of the chosen kinds (more than `scenarios` when sampled). */
+  readonly points: readonly SimulationPoint[];
+  /** A summary listing each failing scenario and why. */
+  toString(): string;
+}
+
+/** A simulation after its clean run, ready to run scenarios (used by `simulate` and `faultline/vitest`). */
+export interface PreparedSimulation {
+  readonly clean: CleanResult;
+  /** Every point of the chosen kinds. */
+  readonly points: readonly SimulationPoint[];
+  /** The points to run as scenarios: all of them, or the seeded sample. */
+  readonly selected: readonly SimulationPoint[];
+  /** Runs the scenario of one point: clear, reset, arm, start, perform all jobs, check. Never rejects. */
+  run(point: SimulationPoint): Promise<ScenarioResult>;
+}
+
+/**
+ * Proves a job safe (or not) against a transient failure at every point it
+ * executes. Runs `reset`, `start` and all jobs once under `trace` and checks
+ * that clean run; then, for each distinct traced point of the chosen kinds
+ * (or a seeded sample of them), clears the queue, runs `reset`, arms a glitch
+ * there, runs `start` and all jobs, and calls `check`. Jobs enqueued by the
+ * job under test run in the same async context, so they are traced and
+ * glitched too. Every run starts at the same virtual time. A failing scenario
+ * never aborts the simulation.
+ *
+ * @throws NothingEnqueuedError when `start` enqueues nothing.
+ * @throws NothingTracedError when the clean run executes no instrumented code.
+ * @throws InvalidOptionError for malformed options.
+ */
+export async function simulate(driver: JobDriver, options: SimulateOptions): Promise<SimulationReport> {
+  const prepared = await prepareSimulation(driver, options);
+  const scenarios: ScenarioResult[] = [];
+  for (const point of prepared.selected) scenarios.push(await prepared.run(point));
+  return createReport(prepared, scenarios);
+}
+
+/**
+ * Validates the options and performs the traced clean run and its check.
+ *
+ * @internal shared with `faultline/vitest`, which runs each point as a test.
+ */
+export async function prepareSimulation(driver: JobDriver, options: SimulateOptions): Promise<PreparedSimulation> {
+  const { start, check, reset, maxExecutions } = validate(options);
+  const kinds = new Set(options.kinds ?? DEFAULT_KINDS);
+  installVirtualClock();
+  // Every run starts at this virtual time, so runs are repeatable and comparable.
+  const startTime = clockNowMs();
+  const isolate = async () => {
+    await driver.clear();
+    setVirtualTime(startTime);
+    await reset?.();
+  };
+
+  await isolate();
+  let sites: TracedSite[] = [];
+  const run = (await recordRun(driver, 'clean run', start, maxExecutions, async (body) => {
+    sites = await traceSites(body);
+  })) as unknown as CleanRun;
+  if (sites.length === 0) throw new NothingTracedError('simulate');
+  let clean: CleanResult;
+  try {
+    await check(run);
+    clean = { passed: true, run, sites };
+  } catch (error) {
+    clean = { passed: false, error, run, sites };
+  }
+
+  const points = toPoints(sites, kinds);
+  const selected = options.sample === undefined ? points : samplePoints(points, options.sample, options.seed ?? 0);
+  return {
+    clean,
+    points,
+    selected,
+    async run(point) {
+      const glitch = glitchAt(point);
+      let scenario: Scenario | undefined;
+      try {
+        await isolate();
+        scenario = await runScenario(driver, { glitch, start, ...(maxExecutions !== undefined ? { maxExecutions } : {}) });
+        await check(scenario);
+        return { glitch, name: point.name, point, passed: true, scenario };
+      } catch (error) {
+        return { glitch, name: point.name, point, passed: false, error, ...(scenario ? { scenario } : {}) };
+      }
+    },
+  };
+}
+
+/** Builds the report of a prepared simulation's scenario results. @internal */
+export function createReport(prepared: PreparedSimulation, scenarios: ScenarioResult[]): SimulationReport {
+  const passed = scenarios.filter((s) => s.passed).length;
+  const report: SimulationReport = {
+    scenarios,
+    passed,
+    failed: scenarios.length - passed,
+    clean: prepared.clean,
+    points: prepared.points,
+    toString: () => formatReport(report),
+  };
+  Object.defineProperty(report, inspect.custom, { value: () => formatReport(report) });
+  return report;
+}
+
+/** The glitch a point's scenario arms. */
+export function glitchAt(point: SimulationPoint): Glitch {
+  switch (point.kind) {
+    case 'before-line':
+      return Glitch.beforeLine(point.key);
+    case 'after-line':
+      return Glitch.afterLine(point.key);
+    case 'before-call':
+      return Glitch.beforeCall(point.key);
+    case 'before-return':
+      return Glitch.beforeReturn(point.key);
+  }
+}
+
+const KIND_OF_SITE: Record<TracedSite['kind'], GlitchKind> = {
+  line: 'before-line',
+  after: 'after-line',
+  call: 'before-call',
+  return: 'before-return',
+};
+
+function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>): SimulationPoint[] {
+  const points: SimulationPoint[] = [];
+  for (const site of sites) {
+    const kind = KIND_OF_SITE[site.kind];
+    if (!kinds.has(kind)) continue;
+    points.push({
+      kind,
+      key: site.key,
+      name: `${kind} ${site.key}`,
+      file: site.file,
+      line: site.line,
+      ...(site.fn !== undefined ? { fn: site.fn } : {}),
+    });
+  }
+  return points;
+}
+
+/**
+ * Picks `sample` points with a seeded PRNG (a partial Fisher–Yates shuffle
+ * driven by mulberry32), returned in trace order: the same seed and points
+ * give the same subset on every run and machine.
+ */
+export function samplePoints<T>(points: readonly T[], sample: number, seed: number): T[] {
+  if (sample >= points.length) return [...points];
+  const random = mulberry32(seed);
+  const indices = points.map((_, index) => index);
+  for (let i = 0; i < sample; i++) {
+    const j = i + Math.floor(random() * (indices.length - i));
+    [indices[i], indices[j]] = [indices[j]!, indices[i]!];
+  }
+  return indices
+    .slice(0, sample)
+    .sort((a, b) => a - b)
+    .map((index) => points[index]!);
+}
+
+/** mulberry32: a tiny, well-distributed 32-bit PRNG; returns floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function validate(options: SimulateOptions): SimulateOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, '{ start, check, … }');
+  if (typeof options.start !== 'function') throw new InvalidOptionError('start', options.start, 'a function that enqueues the job under test');
+  if (typeof options.check !== 'function') throw new InvalidOptionError('check', options.check, 'a function that asserts the outcome');
+  if (options.reset !== undefined && typeof options.reset !== 'function') throw new InvalidOptionError('reset', options.reset, 'a function');
+  if (options.kinds !== undefined) {
+    if (!Array.isArray(options.kinds) || options.kinds.length === 0 || options.kinds.some((k) => !GLITCH_KINDS.includes(k))) {
+      throw new InvalidOptionError('kinds', options.kinds, `a non-empty array of ${GLITCH_KINDS.join(', ')}`);
+    }
+  }
+  if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1)) {
+    throw new InvalidOptionError('sample', options.sample, 'a positive integer');
+  }
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+    throw new InvalidOptionError('seed', options.seed, 'an integer');
+  }
+  return options;
+}
+
+function formatReport(report: SimulationReport): string {
+  const lines = [
+    `Simulation: ${report.scenarios.length} scenario${report.scenarios.length === 1 ? '' : 's'}, ${report.passed} passed, ${report.failed} failed` +
+      (report.scenarios.length < report.points.length ? ` (sampled from ${report.points.length} points)` : '') +
+      (report.clean.passed ? '' : `; the clean run FAILED its check: ${describeError(report.clean.error)}`),
+  ];
+  for (const result of report.scenarios) {
+    if (!result.passed) lines.push(`  ✗ ${result.name}: ${describeError(result.error)}`);
+  }
+  return lines.join('\n');
+}
