@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { withGlitch } from '../../runtime/arm.js';
 import { GlitchKeyTypeError, GlitchNotExecutedError, TransientError } from '../../runtime/errors.js';
 import { Glitch } from '../../runtime/glitch.js';
-import * as bank from './fixtures/bank.js';
-import { BANK, deferred, host } from './support.js';
+import { BANK, loadInstrumented, deferred, host, type Bank } from './support.js';
+
+const bank = await loadInstrumented<Bank>(BANK);
 
 /** Runs `fn` and returns what it threw (or undefined). */
 function thrown(fn: () => unknown): unknown {
@@ -237,8 +238,20 @@ describe('TransientError', () => {
     const error = await withGlitch(glitch, () => bank.transfer('s', 't', 1, async () => {}).catch((e: unknown) => e));
     expect(error).toBeInstanceOf(TransientError);
     const frames = (error as Error).stack!.split('\n').filter((line) => line.trimStart().startsWith('at '));
-    expect(frames[0]).toMatch(/\bat (Module\.)?transfer \(.*fixtures\/bank\.js:4:\d+\)$/);
+    expect(frames[0]).toMatch(/\bat (Module\.)?transfer \(.*\/bank\.js:4:\d+\)$/);
     expect((error as Error).message).toContain(`before-line fixtures/bank.js:4`);
+  });
+
+  it('points at the original line of an instrumented TypeScript file', async () => {
+    const fees = await loadInstrumented<typeof import('./fixtures/fees.js')>('test/runtime/fixtures/fees.ts');
+    const glitch = Glitch.afterLine('fees.ts:8');
+    const error = await withGlitch(glitch, () => thrown(() => fees.chargeFee({ account: 'a', cents: 5 })));
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).stack!.split('\n')[1]).toMatch(/\bat (Module\.)?chargeFee \(.*\/fees\.ts:8:\d+\)$/);
+    await withGlitch(Glitch.beforeReturn('chargeFee', 20), () => {
+      expect(fees.chargeFee({ account: 'a', cents: 5 })).toBe(10);
+      expect(() => fees.chargeFee({ account: 'a', cents: 10 })).toThrow(TransientError);
+    });
   });
 
   it('GlitchNotExecutedError names its glitch', () => {

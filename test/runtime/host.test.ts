@@ -7,8 +7,9 @@ import { TransientError } from '../../runtime/errors.js';
 import { Glitch } from '../../runtime/glitch.js';
 import { runtimeState } from '../../runtime/host.js';
 import { trace } from '../../runtime/trace.js';
-import * as bank from './fixtures/bank.js';
-import { BANK, host } from './support.js';
+import { BANK, loadInstrumented, host, type Bank } from './support.js';
+
+const bank = await loadInstrumented<Bank>(BANK);
 
 const run = promisify(execFile);
 
@@ -36,11 +37,11 @@ describe('probe host', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', child], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
     expect(JSON.parse(stdout)).toEqual({
       stubQueued: 1,
-      stubN: 45,
+      stubAllocatedAll: true,
       idleResult: 'a->b:1',
       sameObject: true,
       queueDrained: true,
-      nAfter: 45,
+      idsKept: true,
       events: [`call ${BANK}:parity`, `line ${BANK}:16`, `line ${BANK}:17`, `return ${BANK}:parity`],
       glitched: true,
       onAfter: 0,

@@ -3,8 +3,9 @@ import { resolveGlitch, withGlitch } from '../../runtime/arm.js';
 import { AmbiguousGlitchKeyError, GlitchKeyError, TransientError, UnknownGlitchKeyError } from '../../runtime/errors.js';
 import { Glitch } from '../../runtime/glitch.js';
 import { trace } from '../../runtime/trace.js';
-import * as bank from './fixtures/bank.js';
-import { BANK, host } from './support.js';
+import { BANK, loadInstrumented, host, type Bank } from './support.js';
+
+const bank = await loadInstrumented<Bank>(BANK);
 
 /** The error `resolveGlitch` throws for `glitch`. */
 function keyError(glitch: Glitch): GlitchKeyError {
@@ -117,8 +118,8 @@ describe('key resolution', () => {
 
 describe('a module evaluated twice', () => {
   it('glitches and traces both copies under the same keys', async () => {
-    // @ts-expect-error -- a query makes Vite evaluate the fixture again, registering its path a second time.
-    const again = (await import('./fixtures/bank.js?again')) as typeof bank;
+    // Evaluated again, as Vitest does per test file or HMR after an edit: its path registers a second time.
+    const again = await loadInstrumented<Bank>(BANK);
     expect(again.debit).not.toBe(bank.debit);
     const glitch = Glitch.beforeCall(`${BANK}:credit`);
     await withGlitch(glitch, () => {

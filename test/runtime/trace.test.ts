@@ -3,8 +3,9 @@ import { withGlitch } from '../../runtime/arm.js';
 import { TransientError } from '../../runtime/errors.js';
 import { Glitch } from '../../runtime/glitch.js';
 import { trace, traceSites } from '../../runtime/trace.js';
-import * as bank from './fixtures/bank.js';
-import { BANK, deferred, host } from './support.js';
+import { BANK, loadInstrumented, deferred, host, type Bank } from './support.js';
+
+const bank = await loadInstrumented<Bank>(BANK);
 
 const TRANSFER_EVENTS = [
   { kind: 'call', key: `${BANK}:transfer` },
