@@ -69,7 +69,7 @@ describe.each(['sqlite', 'postgres'] as const)('crash safety on %s', (kind) => {
 
     const executions = await store.db.selectFrom('faultline_executions').selectAll().where('job_name', '=', 'five-steps').execute();
     expect(executions).toHaveLength(total);
-    expect(executions.filter((e: { status: string; lease_owner: string | null }) => e.status !== 'finished' || e.lease_owner !== null)).toEqual([]);
+    expect(executions.filter((e) => e.status !== 'finished' || e.lease_owner !== null)).toEqual([]);
 
     const countBy = async (table: string) => {
       const rows = await store.db.selectFrom(table).select(['workflow', 'step']).execute();
