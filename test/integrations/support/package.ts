@@ -1,0 +1,69 @@
+/**
+ * A faultline "installed" into a throwaway consumer project, built from this
+ * checkout's sources with esbuild the way the package build lays it out
+ * (dist/<entry>.js ESM, dist/<entry>.cjs CommonJS, dependencies external), so
+ * integration tests load `faultline/tsc`, `faultline/register`, … by package
+ * name, as users do, without depending on the repo's own dist/.
+ *
+ * Consumer projects live under the repo's .tmp/ so their bare imports
+ * (typescript, babel-jest, vite …) resolve from this checkout's node_modules.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+export const repo = resolve(import.meta.dirname, '../../..');
+
+const entries = {
+  index: 'runtime/index.ts',
+  transformer: 'transformer/index.ts',
+  tsc: 'transformer/tsc.ts',
+  vite: 'transformer/vite.ts',
+  register: 'transformer/register.ts',
+  'register-hooks': 'transformer/register-hooks.ts',
+  jest: 'transformer/jest.ts',
+};
+
+const exportsMap = Object.fromEntries(
+  Object.keys(entries).map((name) => [
+    name === 'index' ? '.' : `./${name}`,
+    { import: `./dist/${name}.js`, require: `./dist/${name}.cjs` },
+  ]),
+);
+
+/** Builds the package into `<project>/node_modules/faultline`. */
+export async function installFaultline(project: string): Promise<void> {
+  const target = join(project, 'node_modules', 'faultline');
+  mkdirSync(join(target, 'dist'), { recursive: true });
+  writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'faultline', type: 'module', exports: exportsMap }));
+  const common = {
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(repo, file)])),
+    outdir: join(target, 'dist'),
+    bundle: true,
+    platform: 'node' as const,
+    target: 'node20',
+    sourcemap: true,
+    external: ['typescript', 'esbuild', 'vite', 'vitest', '@babel/parser', 'magic-string', 'picomatch', 'kysely', 'better-sqlite3', 'pg', 'bullmq', 'pg-boss', '@electric-sql/pglite'],
+    logLevel: 'error' as const,
+  };
+  await Promise.all([
+    build({ ...common, format: 'esm', splitting: true }),
+    build({
+      ...common,
+      format: 'cjs',
+      outExtension: { '.js': '.cjs' },
+      // What tsup's `shims` does: import.meta.url in the CommonJS build.
+      define: { 'import.meta.url': 'importMetaUrl' },
+      banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
+  ]);
+}
+
+/** Copies fixtures/projects/<name> to a fresh directory under .tmp/ with faultline installed. */
+export async function consumerProject(name: string): Promise<{ dir: string; remove(): void }> {
+  mkdirSync(join(repo, '.tmp'), { recursive: true });
+  const dir = mkdtempSync(join(repo, '.tmp', `${name}-`));
+  cpSync(join(repo, 'fixtures', 'projects', name), dir, { recursive: true });
+  await installFaultline(dir);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
