@@ -83,3 +83,13 @@ export {
   RunawayJobsError,
   JobNotPendingError,
 } from './harness-errors.js';
+export {
+  toJSON,
+  writeReport,
+  REPORT_VERSION,
+  type ReportJSON,
+  type ScenarioJSON,
+  type ExecutionJSON,
+  type ErrorJSON,
+  type ReportOptions,
+} from './report.js';
