@@ -19,7 +19,7 @@ export interface ProbeSite {
   id: number;
   /** File path relative to the instrumentation root, with `/` separators. */
   file: string;
-  /** 1-based line: where the probed statement starts (call: the body's start; return: the `return` or returned expression). */
+  /** 1-based line: where the probed statement starts (call: the body's start; return: the returned expression, or the bare `return`). */
   line: number;
   /** 0-based column of the same position. */
   column: number;
@@ -266,7 +266,8 @@ class Walker {
       if (argument !== null) this.visit(argument, null);
       return;
     }
-    const { line, column } = node.loc!.start;
+    // The site is where its probe call is: the returned expression (which may start on a later line, inside parentheses).
+    const { line, column } = (argument ?? node).loc!.start;
     const id = this.site('return', line, column, this.fnKey);
     if (argument === null) {
       this.s.insert(node.start! + 'return'.length, ` ${RETURN_PROBE}${id},void 0)`);

@@ -1,0 +1,155 @@
+/**
+ * The syntax corpus (fixtures/corpus, one file per form that breaks naive
+ * instrumenters) runs plain and instrumented, with no runtime loaded (the stub
+ * host): same result or error, same `this`, same line count, and every probe
+ * on its statement's line.
+ */
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parse } from '@babel/parser';
+import { transformSync } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { instrument, type ProbeSite } from '../../transformer/index.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const corpusDir = path.join(root, 'fixtures/corpus');
+const forms = readdirSync(corpusDir).sort();
+const work = mkdtempSync(path.join(tmpdir(), 'faultline-corpus-'));
+for (const dir of ['plain', 'instrumented']) {
+  mkdirSync(path.join(work, dir));
+  writeFileSync(path.join(work, dir, 'package.json'), '{"type":"module"}');
+}
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** TypeScript is stripped the same way for both variants; JavaScript runs as written. */
+function compile(code: string, file: string): string {
+  const extension = path.extname(file);
+  if (extension !== '.ts' && extension !== '.tsx') return code;
+  return transformSync(code, { loader: extension === '.tsx' ? 'tsx' : 'ts', format: 'esm', target: 'node20', sourcefile: file }).code;
+}
+
+function outputName(file: string): string {
+  return file.endsWith('.cjs') ? file : file.replace(/\.(ts|tsx|mjs|js)$/, '.js');
+}
+
+/**
+ * Runs every form's `run` in a fresh Node process (Node's own loader, not
+ * Vite's module runner: the compiled files must run exactly as Node runs
+ * them) and reports each outcome plus the stub host's registrations.
+ */
+const RUNNER = `
+import { readdirSync } from 'node:fs';
+import { pathToFileURL } from "node:url";
+import { inspect } from "node:util";
+const dir = process.argv[2];
+const THIS = { tag: 'this-marker' };
+const outcomes = {};
+for (const file of readdirSync(dir).filter((f) => f !== 'package.json')) {
+  try {
+    const mod = await import(pathToFileURL(dir + '/' + file).href);
+    const run = mod.run ?? mod.default?.run;
+    outcomes[file] = { value: inspect(await run.call(THIS), { depth: 8 }) };
+  } catch (error) {
+    outcomes[file] = { error: error.constructor.name + ': ' + error.message };
+  }
+}
+const host = globalThis.__faultline;
+process.stdout.write(JSON.stringify({ outcomes, host: host && { on: host.on, q: host.q } }));
+`;
+
+type Outcome = { value?: string; error?: string };
+type RunReport = { outcomes: Record<string, Outcome>; host?: { on: number; q: [string, unknown[], number][] } };
+
+function runAll(variant: string): RunReport {
+  const runner = path.join(work, 'runner.mjs');
+  writeFileSync(runner, RUNNER);
+  const stdout = execFileSync(process.execPath, [runner, path.join(work, variant)], { encoding: 'utf8' });
+  return JSON.parse(stdout) as RunReport;
+}
+
+const results = new Map<string, ReturnType<typeof instrument>>();
+let plain: RunReport;
+let instrumented: RunReport;
+beforeAll(() => {
+  for (const form of forms) {
+    const source = readFileSync(path.join(corpusDir, form), 'utf8');
+    const result = instrument(source, path.join(corpusDir, form), { root });
+    results.set(form, result);
+    writeFileSync(path.join(work, 'plain', outputName(form)), compile(source, form));
+    writeFileSync(path.join(work, 'instrumented', outputName(form)), compile(result.code, form));
+  }
+  plain = runAll('plain');
+  instrumented = runAll('instrumented');
+});
+
+/** `line:column` of every statement and declaration in the original file. */
+function statementStarts(code: string, file: string): Set<string> {
+  const typescript = /\.tsx?$/.test(file);
+  const ast = parse(code, {
+    sourceType: file.endsWith('.cjs') ? 'script' : 'module',
+    plugins: [typescript ? 'typescript' : 'jsx', ...(file.endsWith('.tsx') ? ['jsx' as const] : []), 'decorators', 'explicitResourceManagement'],
+    allowReturnOutsideFunction: true,
+  });
+  const starts = new Set<string>();
+  const visit = (node: any): void => {
+    if (/(Statement|Declaration)$/.test(node.type)) starts.add(`${node.loc.start.line}:${node.loc.start.column}`);
+    for (const key of Object.keys(node)) {
+      if (key === 'loc') continue;
+      const value = node[key];
+      if (Array.isArray(value)) value.forEach((child) => child && typeof child.type === 'string' && visit(child));
+      else if (value && typeof value.type === 'string') visit(value);
+    }
+  };
+  visit(ast.program);
+  return starts;
+}
+
+/** The 1-based line of the probe call for `site` in the instrumented code. */
+function probeLine(code: string, site: ProbeSite): number {
+  const marker = { line: '.l(', after: '.a(', call: '.c(', return: '.r(' }[site.kind] + `__fl$b+${site.id}`;
+  const index = code.search(new RegExp(`${marker.replace(/[.()+$]/g, '\\$&')}[,)]`));
+  expect(index, `probe ${site.id} (${site.kind}) is emitted`).toBeGreaterThanOrEqual(0);
+  return code.slice(0, index).split('\n').length;
+}
+
+describe('syntax corpus, plain vs instrumented', () => {
+  test('has at least 40 forms', () => {
+    expect(forms.length).toBeGreaterThanOrEqual(40);
+  });
+
+  test.each(forms)('%s', (form) => {
+    const source = readFileSync(path.join(corpusDir, form), 'utf8');
+    const result = results.get(form)!;
+    expect(result.code.split('\n').length).toBe(source.split('\n').length);
+    expect(result.sites.length).toBeGreaterThan(0);
+    expect(result.sites.every((site) => site.file === `fixtures/corpus/${form}`)).toBe(true);
+
+    // Each probe sits on the line its site names; line/after sites name a statement's start.
+    const starts = statementStarts(source, form);
+    for (const site of result.sites) {
+      const line = probeLine(result.code, site);
+      if (site.kind === 'after') expect(line).toBeGreaterThanOrEqual(site.line);
+      else expect(line, `${site.kind} probe ${site.id}`).toBe(site.line);
+      if (site.kind === 'line' || site.kind === 'after') {
+        expect(starts.has(`${site.line}:${site.column}`), `site ${site.id} at ${site.line}:${site.column} starts a statement`).toBe(true);
+      }
+    }
+
+    const name = outputName(form);
+    // Only these forms are about an exception; every other one must run to a value.
+    const throws = form === 'tdz-throws.ts' || form === 'throws-error.ts';
+    expect(plain.outcomes[name]?.[throws ? 'error' : 'value'], JSON.stringify(plain.outcomes[name])).toBeDefined();
+    expect(instrumented.outcomes[name]).toEqual(plain.outcomes[name]);
+
+    // No runtime was loaded: the stub host registered this file's sites and stayed idle.
+    expect(instrumented.host?.on).toBe(0);
+    const registration = instrumented.host!.q.find((entry) => entry[0] === `fixtures/corpus/${form}`);
+    expect(registration?.[1]).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, kindCode(s.kind)] : [s.line, kindCode(s.kind), s.fn])));
+  });
+});
+
+function kindCode(kind: ProbeSite['kind']): number {
+  return { line: 0, after: 1, call: 2, return: 3 }[kind];
+}
