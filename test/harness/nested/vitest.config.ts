@@ -1,0 +1,15 @@
+// Config of the nested Vitest run in test/harness/vitest-helper.test.ts: the
+// repository root (so keys read fixtures/jobs/…), the faultline plugin, and
+// only the *.sim.ts files here, which the outer suite does not collect.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import faultline from '../../../transformer/vite.js';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('../../..', import.meta.url)),
+  plugins: [faultline({ include: ['fixtures/jobs/**'] })],
+  test: {
+    include: ['test/harness/nested/*.sim.ts'],
+    pool: 'forks',
+  },
+});
