@@ -70,6 +70,7 @@ export {
   type SimulateOptions,
   type SimulationReport,
   type SimulationPoint,
+  type SimulationProgress,
   type ScenarioResult,
   type CleanResult,
 } from './simulate.js';

@@ -34,6 +34,21 @@ export interface SimulateOptions {
   seed?: number;
   /** Bound on executions per run (default 10,000). */
   maxExecutions?: number;
+  /**
+   * Told how far the simulation got: once with `done: 0` when the scenarios
+   * are known, then after each scenario with its result (for progress bars).
+   */
+  onProgress?: (progress: SimulationProgress) => unknown;
+}
+
+/** What {@link SimulateOptions.onProgress} receives. */
+export interface SimulationProgress {
+  /** Scenarios finished so far. */
+  readonly done: number;
+  /** Scenarios this simulation runs. */
+  readonly total: number;
+  /** The scenario that just finished (absent for the first call). */
+  readonly last?: ScenarioResult;
 }
 
 /** One place to glitch, found by the clean run's trace. */
@@ -116,7 +131,13 @@ export interface PreparedSimulation {
 export async function simulate(driver: JobDriver, options: SimulateOptions): Promise<SimulationReport> {
   const prepared = await prepareSimulation(driver, options);
   const scenarios: ScenarioResult[] = [];
-  for (const point of prepared.selected) scenarios.push(await prepared.run(point));
+  const total = prepared.selected.length;
+  await options.onProgress?.({ done: 0, total });
+  for (const point of prepared.selected) {
+    const result = await prepared.run(point);
+    scenarios.push(result);
+    await options.onProgress?.({ done: scenarios.length, total, last: result });
+  }
   return createReport(prepared, scenarios);
 }
 
@@ -271,6 +292,9 @@ function validate(options: SimulateOptions): SimulateOptions {
   }
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new InvalidOptionError('seed', options.seed, 'an integer');
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidOptionError('onProgress', options.onProgress, 'a function');
   }
   return options;
 }

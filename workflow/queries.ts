@@ -162,6 +162,22 @@ export async function releaseLease(db: Executor, id: string, owner: string, now:
   return result.numUpdatedRows === 1n;
 }
 
+/** Filters of {@link listExecutions}. */
+export interface ListExecutionsFilter {
+  /** Only executions in this status. */
+  status?: ExecutionStatus;
+  /** At most this many, most recently updated first. */
+  limit: number;
+}
+
+/** Executions, most recently updated first (for inspection tools such as the CLI). */
+export async function listExecutions(db: Executor, filter: ListExecutionsFilter): Promise<ExecutionRow[]> {
+  let query = db.selectFrom(executions).selectAll();
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  const rows = await query.orderBy('updated_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  return rows.map(toExecution);
+}
+
 // ---- entries ----------------------------------------------------------------
 
 export async function appendEntries(db: Executor, rows: EntryRow[]): Promise<void> {
@@ -198,6 +214,11 @@ export async function listEntries(db: Executor, executionId: string): Promise<En
 export async function readContextValue(db: Executor, executionId: string, key: string): Promise<string | undefined> {
   const row = await db.selectFrom(context).select('value').where('execution_id', '=', executionId).where('key', '=', key).executeTakeFirst();
   return row?.value;
+}
+
+/** Every context value of an execution as stored JSON text, by key. */
+export async function listContextValues(db: Executor, executionId: string): Promise<{ key: string; value: string }[]> {
+  return db.selectFrom(context).select(['key', 'value']).where('execution_id', '=', executionId).orderBy('key').execute();
 }
 
 /** Upserts a context value (a put: writing it twice is harmless). */

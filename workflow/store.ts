@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
+import { InvalidArgumentError } from './errors.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
@@ -35,6 +36,34 @@ export interface ExecutionSummary {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+}
+
+/** Options of {@link WorkflowStore.executions}. */
+export interface ListExecutionsOptions {
+  /** Only executions in this status. */
+  status?: ExecutionStatus;
+  /** At most this many (default 100). */
+  limit?: number;
+}
+
+const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['running', 'halted', 'finished'];
+
+function toSummary(row: q.ExecutionRow): ExecutionSummary {
+  const date = (n: number | null) => (n === null ? null : new Date(n));
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotencyKey,
+    jobName: row.jobName,
+    jobId: row.jobId,
+    status: row.status,
+    cursor: row.cursor,
+    attempts: row.attempts,
+    leaseOwner: row.leaseOwner,
+    leaseExpiresAt: date(row.leaseExpiresAt),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+    finishedAt: date(row.finishedAt),
+  };
 }
 
 const STORE_BRAND = Symbol.for('faultline.workflow.store');
@@ -74,22 +103,25 @@ export class WorkflowStore<DB = any> {
   /** The state of an execution, or undefined for an unknown id. */
   async execution(executionId: string): Promise<ExecutionSummary | undefined> {
     const row = await q.findExecutionById(this.internalDb, executionId);
-    if (!row) return undefined;
-    const date = (n: number | null) => (n === null ? null : new Date(n));
-    return {
-      id: row.id,
-      idempotencyKey: row.idempotencyKey,
-      jobName: row.jobName,
-      jobId: row.jobId,
-      status: row.status,
-      cursor: row.cursor,
-      attempts: row.attempts,
-      leaseOwner: row.leaseOwner,
-      leaseExpiresAt: date(row.leaseExpiresAt),
-      createdAt: new Date(row.createdAt),
-      updatedAt: new Date(row.updatedAt),
-      finishedAt: date(row.finishedAt),
-    };
+    return row && toSummary(row);
+  }
+
+  /** Executions, most recently updated first: `limit` (default 100) of them, optionally only one `status`. */
+  async executions(options: ListExecutionsOptions = {}): Promise<ExecutionSummary[]> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`executions limit must be a positive integer, got ${String(limit)}`);
+    if (options.status !== undefined && !EXECUTION_STATUSES.includes(options.status)) {
+      throw new InvalidArgumentError(`executions status must be one of ${EXECUTION_STATUSES.join(', ')}, got ${JSON.stringify(options.status)}`);
+    }
+    const rows = await q.listExecutions(this.internalDb, { limit, ...(options.status ? { status: options.status } : {}) });
+    return rows.map(toSummary);
+  }
+
+  /** The context values of an execution, parsed, by key (`{}` for an unknown id). */
+  async contextValues(executionId: string): Promise<Record<string, unknown>> {
+    const values: Record<string, unknown> = {};
+    for (const row of await q.listContextValues(this.internalDb, executionId)) values[row.key] = JSON.parse(row.value);
+    return values;
   }
 
   /** Deletes finished executions (with entries and context) older than `olderThan`, in batches; returns the count. */
