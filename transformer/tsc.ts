@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
 import { InstrumentSyntaxError } from './errors.js';
-import { instrument, type SourceMapLike } from './instrument.js';
+import { instrument } from './instrument.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
 
 /** The plugin entry's own options, as written in `compilerOptions.plugins`. */
@@ -166,13 +166,14 @@ function graft(
  * character in `text`, or -1 for inserted characters: read from the
  * character-level (`hires`) source map `instrument` returns.
  */
-function originalOffsets(text: string, code: string, map: SourceMapLike): Int32Array {
+function originalOffsets(text: string, code: string, map: { mappings: string }): Int32Array {
   const toOld = new Int32Array(code.length + 1).fill(-1);
+  const toNew = new Int32Array(text.length).fill(-1);
   const oldLines = lineStarts(text);
   const newLines = lineStarts(code);
   let srcLine = 0;
   let srcCol = 0;
-  map.mappings.split(';').forEach((segments, genLine) => {
+  map.mappings.split(';').forEach((segments: string, genLine: number) => {
     let genCol = 0;
     if (!segments) return;
     for (const segment of segments.split(',')) {
@@ -181,7 +182,14 @@ function originalOffsets(text: string, code: string, map: SourceMapLike): Int32A
       if (fields.length < 4) continue;
       srcLine += fields[2]!;
       srcCol += fields[3]!;
-      toOld[newLines[genLine]! + genCol] = oldLines[srcLine]! + srcCol;
+      const generated = newLines[genLine]! + genCol;
+      const old = oldLines[srcLine]! + srcCol;
+      // A map may also mark where an insertion went (its first character maps to the insertion point).
+      // The original character is the one that matches and comes last: insertions precede the text at their position.
+      if (old >= text.length || text.charCodeAt(old) !== code.charCodeAt(generated)) continue;
+      if (toNew[old]! >= 0) toOld[toNew[old]!] = -1;
+      toNew[old] = generated;
+      toOld[generated] = old;
     }
   });
   return toOld;

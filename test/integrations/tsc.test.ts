@@ -19,7 +19,7 @@ const compilers = [
 
 let project: Awaited<ReturnType<typeof consumerProject>>;
 beforeAll(async () => {
-  project = await consumerProject('tsc-app');
+  project = await consumerProject('tsc-app', { runtime: true });
 }, 120_000);
 afterAll(() => project?.remove());
 

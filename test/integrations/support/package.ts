@@ -31,13 +31,23 @@ const exportsMap = Object.fromEntries(
   ]),
 );
 
-/** Builds the package into `<project>/node_modules/faultline`. */
-export async function installFaultline(project: string): Promise<void> {
+/**
+ * Builds the package into `<project>/node_modules/faultline`. The runtime
+ * (`faultline` itself) is built separately and only when asked for, so the
+ * adapters' tests do not depend on it.
+ */
+export async function installFaultline(project: string, { runtime = false } = {}): Promise<void> {
   const target = join(project, 'node_modules', 'faultline');
   mkdirSync(join(target, 'dist'), { recursive: true });
   writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'faultline', type: 'module', exports: exportsMap }));
+  const wanted = Object.entries(entries).filter(([name]) => name !== 'index');
+  const builds = [wanted, ...(runtime ? [[['index', entries.index]]] : [])];
+  await Promise.all(builds.map((list) => buildEntries(target, Object.fromEntries(list))));
+}
+
+async function buildEntries(target: string, list: Record<string, string>): Promise<void> {
   const common = {
-    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(repo, file)])),
+    entryPoints: Object.fromEntries(Object.entries(list).map(([name, file]) => [name, join(repo, file)])),
     outdir: join(target, 'dist'),
     bundle: true,
     platform: 'node' as const,
@@ -60,10 +70,10 @@ export async function installFaultline(project: string): Promise<void> {
 }
 
 /** Copies fixtures/projects/<name> to a fresh directory under .tmp/ with faultline installed. */
-export async function consumerProject(name: string): Promise<{ dir: string; remove(): void }> {
+export async function consumerProject(name: string, options: { runtime?: boolean } = {}): Promise<{ dir: string; remove(): void }> {
   mkdirSync(join(repo, '.tmp'), { recursive: true });
   const dir = mkdtempSync(join(repo, '.tmp', `${name}-`));
   cpSync(join(repo, 'fixtures', 'projects', name), dir, { recursive: true });
-  await installFaultline(dir);
+  await installFaultline(dir, options);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
