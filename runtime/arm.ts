@@ -4,7 +4,7 @@ import { glitchCondition, setExecuted, type Glitch } from './glitch.js';
 import { disarmSites, runtimeState } from './host.js';
 import { coversSite, resolveGlitchKey, siteIdsOf, type ResolvedKey } from './keys.js';
 import { argsMatch, matches } from './matchers.js';
-import { updateOn, type ArmedGlitch, type RuntimeState, type ScopeContext } from './state.js';
+import { newEpoch, updateOn, type ArmedGlitch, type RuntimeState, type ScopeContext } from './state.js';
 
 /**
  * Resolves `glitch`'s key against the instrumented code loaded now (throwing
@@ -57,6 +57,8 @@ function arm(state: RuntimeState, glitch: Glitch, resolved: ResolvedKey): ArmedG
   };
   setExecuted(glitch, false);
   for (const id of armed.ids) state.mask[id]++;
+  // Sites marked idle earlier must look at the mask again.
+  newEpoch(state);
   state.armedGlitches.add(armed);
   state.armed = state.armedGlitches.size;
   updateOn(state);

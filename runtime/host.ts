@@ -7,13 +7,13 @@
  * Probe cost, by mode:
  * - idle: instrumented code checks `on` (0) and calls nothing, except `r`,
  *   which returns its value after one check;
- * - tracing: one per-site generation check; only a site this trace has not
- *   yet recorded looks up the async context;
- * - armed: one indexed load in the armed-site mask.
+ * - traced or armed: one per-site epoch check (`marks[id] !== epoch`); only a
+ *   site with work left this epoch (not yet recorded by the trace, or covered
+ *   by an armed glitch) looks up the async context.
  */
 import { GLOBAL_NAME, type ProbeHost, type SiteTuple } from './protocol.js';
 import { registerFile } from './registry.js';
-import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState } from './state.js';
+import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState, type ScopeContext } from './state.js';
 
 /** Marks the probed value of line probes, which have none. */
 const NO_VALUE: unknown = Symbol('faultline.no-value');
@@ -37,7 +37,8 @@ export function installHost(): RuntimeState {
   attachProbes(state);
   // Files registered by the stub before the runtime loaded, with the ids they already use.
   const queued = host.q;
-  delete host.q;
+  // Cleared, not deleted: `delete` would drop the host into dictionary mode and slow every `on` check.
+  host.q = undefined;
   if (Array.isArray(queued)) for (const [path, sites, base] of queued) registerFile(state, path, sites, base);
   ensureCapacity(state, host.n);
   updateOn(state);
@@ -55,26 +56,22 @@ function attachProbes(state: RuntimeState): void {
     return base;
   }
 
+  // Each probe makes one check, `marks[id] !== epoch`, before any other work.
   function l(id: number): void {
-    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
-    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, NO_VALUE, l);
+    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, NO_VALUE, l);
   }
 
   function a(id: number): void {
-    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
-    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, NO_VALUE, a);
+    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, NO_VALUE, a);
   }
 
   function c(id: number, args: unknown[]): void {
-    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
-    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, args, c);
+    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, args, c);
   }
 
   function r<T>(id: number, value: T): T {
     // Return probes are not guarded by `on` in instrumented code (they must pass the value through).
-    if (host.on === 0) return value;
-    if (state.tracing !== 0 && state.seen[id] !== state.generation) recordSite(state, id);
-    if (state.armed !== 0 && state.mask[id] !== 0) fireIfArmed(state, id, value, r);
+    if (host.on !== 0 && state.marks[id] !== state.epoch) probeSlowPath(state, id, value, r);
     return value;
   }
 
@@ -85,24 +82,38 @@ function attachProbes(state: RuntimeState): void {
   host.r = r;
 }
 
-/** Slow path of a probe under trace: records the site in every trace of the current async context. */
-function recordSite(state: RuntimeState, id: number): void {
+/**
+ * A probe whose site is not marked for this epoch: records it in the traces
+ * of the current async context, fires an armed glitch of that context that
+ * matches, and marks the site when it has nothing left to do this epoch.
+ */
+function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): void {
   const context = state.scope.getStore();
-  if (context === undefined) return;
-  const sole = state.soleTrace;
+  let done = true;
+  if (state.tracing !== 0) {
+    if (context !== undefined) recordSite(context, id);
+    // "Nothing left to do" holds only once the one active trace has recorded the site:
+    // an execution outside it (or while several traces run) must not mark it.
+    const sole = state.soleTrace;
+    done = sole !== null && context !== undefined && context.traces.includes(sole);
+  }
+  if (state.mask[id] !== 0) {
+    done = false;
+    if (context !== undefined) fireIfArmed(state, context, id, value, probe);
+  }
+  if (done) state.marks[id] = state.epoch;
+}
+
+function recordSite(context: ScopeContext, id: number): void {
   for (const trace of context.traces) {
     if (!trace.active || trace.recorded.has(id)) continue;
     trace.recorded.add(id);
     trace.ids.push(id);
   }
-  // Only while one trace runs can "seen" mean "recorded"; an outside execution must not mark it.
-  if (sole !== null && context.traces.includes(sole)) state.seen[id] = sole.generation;
 }
 
-/** Slow path of a probe at an armed site: fires the first matching glitch of the current async context. */
-function fireIfArmed(state: RuntimeState, id: number, value: unknown, probe: Function): void {
-  const context = state.scope.getStore();
-  if (context === undefined) return;
+/** Fires the first armed glitch of `context` that covers site `id` and matches `value`. */
+function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): void {
   for (const armed of context.glitches) {
     if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
     if (value !== NO_VALUE && !armed.test(value)) continue;

@@ -12,8 +12,8 @@ import type { Glitch } from './glitch.js';
 /** Property of the host object holding the {@link RuntimeState}. */
 export const STATE_KEY = Symbol.for('faultline.runtime.state');
 
-/** Generation that no site's `seen` entry ever holds: forces the slow path while several traces run. */
-export const NO_GENERATION = 0xffffffff;
+/** The last usable epoch before the marks are cleared and numbering restarts. */
+const LAST_EPOCH = 0xffffffff;
 
 /** One registration of one instrumented file (a file re-evaluated registers again). */
 export interface FileRegistration {
@@ -43,8 +43,6 @@ export interface SiteInfo {
 
 /** A running `trace`. */
 export interface ActiveTrace {
-  /** This trace's value in `seen` while it is the only active trace. */
-  readonly generation: number;
   /** Site ids in first-execution order. */
   readonly ids: number[];
   readonly recorded: Set<number>;
@@ -86,11 +84,17 @@ export interface RuntimeState {
   readonly activeTraces: Set<ActiveTrace>;
   /** The one active trace when `tracing === 1`, else null. */
   soleTrace: ActiveTrace | null;
-  /** `soleTrace.generation`, or {@link NO_GENERATION} while several traces run. */
-  generation: number;
-  lastGeneration: number;
-  /** Site id → generation of the sole trace that already recorded it. */
-  seen: Uint32Array;
+  /**
+   * Bumped whenever a site may gain work (a trace starts, a glitch is armed),
+   * so every site takes the slow path again once.
+   */
+  epoch: number;
+  /**
+   * Site id → the epoch in which its probe was found to have nothing to do
+   * (recorded by the sole trace, covered by no armed glitch): the one check
+   * a probe makes before any other work.
+   */
+  marks: Uint32Array;
   /** Number of armed glitches not yet disarmed. */
   armed: number;
   readonly armedGlitches: Set<ArmedGlitch>;
@@ -110,9 +114,8 @@ export function createState(host: ProbeHost): RuntimeState {
     tracing: 0,
     activeTraces: new Set(),
     soleTrace: null,
-    generation: NO_GENERATION,
-    lastGeneration: 0,
-    seen: new Uint32Array(capacity),
+    epoch: 1,
+    marks: new Uint32Array(capacity),
     armed: 0,
     armedGlitches: new Set(),
     mask: new Uint16Array(capacity),
@@ -121,15 +124,24 @@ export function createState(host: ProbeHost): RuntimeState {
 
 /** Grows the per-site typed arrays so ids below `n` index into them. */
 export function ensureCapacity(state: RuntimeState, n: number): void {
-  if (n <= state.seen.length) return;
-  let capacity = state.seen.length;
+  if (n <= state.marks.length) return;
+  let capacity = state.marks.length;
   while (capacity < n) capacity *= 2;
-  const seen = new Uint32Array(capacity);
-  seen.set(state.seen);
-  state.seen = seen;
+  const marks = new Uint32Array(capacity);
+  marks.set(state.marks);
+  state.marks = marks;
   const mask = new Uint16Array(capacity);
   mask.set(state.mask);
   state.mask = mask;
+}
+
+/** Starts a new epoch: every site's probe takes the slow path once more. */
+export function newEpoch(state: RuntimeState): void {
+  if (state.epoch === LAST_EPOCH) {
+    state.marks.fill(0);
+    state.epoch = 0;
+  }
+  state.epoch++;
 }
 
 /** Keeps the host's `on` flag equal to the number of active traces and armed glitches. */

@@ -2,7 +2,7 @@
 import { runtimeState } from './host.js';
 import { SiteCode, type SiteKind } from './protocol.js';
 import { siteKey } from './registry.js';
-import { NO_GENERATION, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
+import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
 /** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
 export interface TracedEvent {
@@ -61,16 +61,12 @@ export async function traceSites(run: () => unknown): Promise<TracedSite[]> {
 }
 
 function beginTrace(state: RuntimeState): ActiveTrace {
-  let generation = ++state.lastGeneration;
-  if (generation >= NO_GENERATION) {
-    // Wrapped: forget every old mark so no stale generation can collide.
-    state.seen.fill(0);
-    generation = state.lastGeneration = 1;
-  }
-  const active: ActiveTrace = { generation, ids: [], recorded: new Set(), active: true };
+  const active: ActiveTrace = { ids: [], recorded: new Set(), active: true };
   state.activeTraces.add(active);
   state.tracing = state.activeTraces.size;
-  setSoleTrace(state, state.tracing === 1 ? active : null);
+  state.soleTrace = state.tracing === 1 ? active : null;
+  // Every site must reach this trace's recording once.
+  newEpoch(state);
   updateOn(state);
   return active;
 }
@@ -79,14 +75,9 @@ function endTrace(state: RuntimeState, active: ActiveTrace): void {
   active.active = false;
   state.activeTraces.delete(active);
   state.tracing = state.activeTraces.size;
-  // With one trace left, it becomes the sole trace again: its own earlier marks are still valid.
-  setSoleTrace(state, state.tracing === 1 ? [...state.activeTraces][0]! : null);
+  // Marks stay valid: a trace ending only removes work. With one trace left, marking can resume.
+  state.soleTrace = state.tracing === 1 ? [...state.activeTraces][0]! : null;
   updateOn(state);
-}
-
-function setSoleTrace(state: RuntimeState, sole: ActiveTrace | null): void {
-  state.soleTrace = sole;
-  state.generation = sole ? sole.generation : NO_GENERATION;
 }
 
 function toSites(state: RuntimeState, ids: readonly number[]): TracedSite[] {

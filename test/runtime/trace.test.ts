@@ -123,6 +123,24 @@ describe('trace', () => {
     expect(events.at(-1)).toEqual({ kind: 'line', key: `${BANK}:13` });
     expect(host().on).toBe(0);
   });
+
+  it('fires a glitch armed mid-trace at a site the trace already recorded', async () => {
+    const glitch = Glitch.beforeLine('fixtures/bank.js:13');
+    let failure: unknown;
+    const events = await trace(async () => {
+      bank.credit('first', 1);
+      await withGlitch(glitch, () => {
+        try {
+          bank.credit('second', 1);
+        } catch (error) {
+          failure = error;
+        }
+      });
+      bank.parity(1);
+    });
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(events.map((e) => e.key.slice(BANK.length + 1))).toEqual(['credit', '13', 'credit', 'parity', '16', '17', 'parity']);
+  });
 });
 
 describe('traceSites', () => {
