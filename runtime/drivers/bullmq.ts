@@ -23,7 +23,9 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from '../driver.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
-import { asError, isPermanentFailure } from './failure.js';
+// The workflow engine's errors module has no dependencies: importing it does not load a database client.
+import { isPermanentError } from '../../workflow/errors.js';
+import { asError } from './failure.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
 
@@ -198,7 +200,7 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     const attempt = job.attemptsMade + 1;
     const error = asError(thrown);
     let recorded: Error = error;
-    if (isPermanentFailure(thrown)) {
+    if (isPermanentError(thrown)) {
       recorded = new UnrecoverableError(`${error.name}: ${error.message}`);
       recorded.stack = error.stack;
     } else {

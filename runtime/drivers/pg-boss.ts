@@ -30,7 +30,9 @@ import type PgBoss from 'pg-boss';
 import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from '../driver.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
-import { asError, isPermanentFailure } from './failure.js';
+// The workflow engine's errors module has no dependencies: importing it does not load a database client.
+import { isPermanentError } from '../../workflow/errors.js';
+import { asError } from './failure.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
@@ -209,12 +211,12 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
     const attempt = fetched.retryCount + 1;
     const ranAt = Date.now();
     const error = asError(thrown);
-    const overrideMs = isPermanentFailure(thrown) ? undefined : retry(thrown, attempt);
+    const overrideMs = isPermanentError(thrown) ? undefined : retry(thrown, attempt);
     return bounded(`mark job ${id} of queue "${name}" failed`, async () => {
       // pg-boss decides from the job row's retry columns when `fail` runs: set
       // them for this one failure, then put the job's own policy back.
       let restore: { retry_limit: number; retry_delay: number; retry_backoff: boolean } | undefined;
-      if (isPermanentFailure(thrown)) {
+      if (isPermanentError(thrown)) {
         // No retries left: pg-boss fails it for good (and dead-letters it if configured).
         await sql(`UPDATE ${job} SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [name, id]);
       } else if (overrideMs !== undefined) {
