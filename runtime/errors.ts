@@ -33,6 +33,15 @@ export class GlitchKeyTypeError extends TypeError {
 }
 brandClass(GlitchKeyTypeError, 'GlitchKeyTypeError');
 
+/** Instrumented code registered sites the runtime cannot read (built by another faultline version?). */
+export class ProbeRegistrationError extends TypeError {
+  constructor(readonly path: unknown, detail: string) {
+    super(`faultline: cannot register the probe sites of ${String(path)}: ${detail} (was it instrumented by another faultline version?)`);
+    this.name = 'ProbeRegistrationError';
+  }
+}
+brandClass(ProbeRegistrationError, 'ProbeRegistrationError');
+
 /** Base class of the errors raised when a glitch key does not name exactly one instrumented place. */
 export class GlitchKeyError extends Error {
   constructor(

@@ -20,7 +20,12 @@ const NO_VALUE: unknown = Symbol('faultline.no-value');
 
 type HostWithState = ProbeHost & { [STATE_KEY]?: RuntimeState };
 
-/** Installs the host on `globalThis` (or adopts the existing one) and returns the shared runtime state. */
+/**
+ * Installs the host on `globalThis` (or adopts the stub there) and returns the
+ * shared runtime state. A later copy of the runtime (the other module format,
+ * or a re-evaluation) reuses the installed state and probes, so call sites in
+ * instrumented code keep seeing one function each.
+ */
 export function installHost(): RuntimeState {
   const global = globalThis as unknown as Record<string, HostWithState | undefined>;
   let host = global[GLOBAL_NAME];
@@ -30,10 +35,9 @@ export function installHost(): RuntimeState {
   }
   if (typeof host.n !== 'number') host.n = 0;
   let state = host[STATE_KEY];
-  if (!state) {
-    state = createState(host);
-    Object.defineProperty(host, STATE_KEY, { value: state, configurable: true });
-  }
+  if (state) return state; // Another copy of the runtime installed it: share its state and probes.
+  state = createState(host);
+  Object.defineProperty(host, STATE_KEY, { value: state, configurable: true });
   attachProbes(state);
   // Files registered by the stub before the runtime loaded, with the ids they already use.
   const queued = host.q;
@@ -51,8 +55,8 @@ function attachProbes(state: RuntimeState): void {
 
   function file(path: string, sites: SiteTuple[]): number {
     const base = host.n;
+    registerFile(state, path, sites, base); // validates before any id is allocated
     host.n = base + sites.length;
-    registerFile(state, path, sites, base);
     return base;
   }
 

@@ -1,4 +1,5 @@
 /** The site registry: what each probe id means, and per-file indexes for key resolution. */
+import { ProbeRegistrationError } from './errors.js';
 import { SiteCode, type SiteTuple } from './protocol.js';
 import { ensureCapacity, type FileIndex, type FileRegistration, type RuntimeState, type SiteInfo } from './state.js';
 
@@ -8,9 +9,9 @@ import { ensureCapacity, type FileIndex, type FileRegistration, type RuntimeStat
  * the one keys resolve to; ids of the old one keep resolving to their sites.
  */
 export function registerFile(state: RuntimeState, path: string, sites: readonly SiteTuple[], base: number): void {
-  if (typeof path !== 'string' || !Array.isArray(sites) || !Number.isInteger(base) || base < 0) {
-    throw new TypeError(`faultline: invalid probe-site registration for ${String(path)} (is the instrumented code from another faultline version?)`);
-  }
+  if (typeof path !== 'string' || path.length === 0) throw new ProbeRegistrationError(path, 'the file path is not a non-empty string');
+  if (!Array.isArray(sites)) throw new ProbeRegistrationError(path, 'the site list is not an array');
+  if (!Number.isInteger(base) || base < 0) throw new ProbeRegistrationError(path, `the first site id ${String(base)} is not a non-negative integer`);
   const file: FileRegistration = { path, base, sites };
   ensureCapacity(state, base + sites.length);
   for (let i = 0; i < sites.length; i++) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { withGlitch } from '../../runtime/arm.js';
-import { TransientError } from '../../runtime/errors.js';
+import { ProbeRegistrationError, TransientError } from '../../runtime/errors.js';
 import { Glitch } from '../../runtime/glitch.js';
 import { runtimeState } from '../../runtime/host.js';
 import { trace } from '../../runtime/trace.js';
@@ -30,6 +30,14 @@ describe('probe host', () => {
     });
     seen.push(host().on);
     expect(seen).toEqual([1, 2, 1, 0]);
+  });
+
+  it('rejects a malformed registration with a named error, allocating no ids', () => {
+    const n = host().n;
+    const register = host().file as (path: unknown, sites: unknown) => number;
+    expect(() => register(42, [])).toThrow(ProbeRegistrationError);
+    expect(() => register('x.js', 'nope')).toThrow(/cannot register the probe sites of x\.js: the site list is not an array/);
+    expect(host().n).toBe(n);
   });
 
   it('adopts, in place, the stub that instrumented code created before the runtime loaded', async () => {
