@@ -1,15 +1,18 @@
 /**
  * Errors raised by the job harness (MemoryQueue, the perform loop, scenarios
  * and simulations). Each is a named class users can `instanceof`, with a
- * message that names the input or job that failed.
+ * message that names the input or job that failed. Like the probe runtime's
+ * errors they are branded, so `instanceof` holds across the ESM and CommonJS
+ * copies of faultline.
  */
+import { brandClass } from './errors.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */
 export class HarnessError extends Error {
   override name = 'HarnessError';
 }
+brandClass(HarnessError, 'HarnessError');
 
-/** A duration that is neither a non-negative number of ms nor an `ms`-style string. */
 export class InvalidDurationError extends HarnessError {
   override name = 'InvalidDurationError';
   constructor(readonly input: unknown) {
@@ -18,8 +21,8 @@ export class InvalidDurationError extends HarnessError {
     );
   }
 }
+brandClass(InvalidDurationError, 'InvalidDurationError');
 
-/** An option outside its allowed range (for example `attempts: 0`). */
 export class InvalidOptionError extends HarnessError {
   override name = 'InvalidOptionError';
   constructor(
@@ -30,8 +33,8 @@ export class InvalidOptionError extends HarnessError {
     super(`Invalid option ${option}: ${describe(value)} (expected ${expected})`);
   }
 }
+brandClass(InvalidOptionError, 'InvalidOptionError');
 
-/** A job name with no handler defined on the queue. */
 export class UnknownJobError extends HarnessError {
   override name = 'UnknownJobError';
   constructor(
@@ -44,16 +47,16 @@ export class UnknownJobError extends HarnessError {
     );
   }
 }
+brandClass(UnknownJobError, 'UnknownJobError');
 
-/** A scenario's or simulation's `start` enqueued no job, so there was nothing to test. */
 export class NothingEnqueuedError extends HarnessError {
   override name = 'NothingEnqueuedError';
   constructor(what: string) {
     super(`${what}: start() enqueued no job, so there is nothing to perform (start should enqueue the job under test)`);
   }
 }
+brandClass(NothingEnqueuedError, 'NothingEnqueuedError');
 
-/** The clean run of a simulation executed no instrumented code, so there are no points to glitch. */
 export class NothingTracedError extends HarnessError {
   override name = 'NothingTracedError';
   constructor(what: string) {
@@ -63,8 +66,8 @@ export class NothingTracedError extends HarnessError {
     );
   }
 }
+brandClass(NothingTracedError, 'NothingTracedError');
 
-/** The perform loop hit its execution bound: jobs keep scheduling jobs (or retrying) forever. */
 export class RunawayJobsError extends HarnessError {
   override name = 'RunawayJobsError';
   constructor(
@@ -77,14 +80,15 @@ export class RunawayJobsError extends HarnessError {
     );
   }
 }
+brandClass(RunawayJobsError, 'RunawayJobsError');
 
-/** The driver was asked to perform a job that is not pending (already performed or cleared). */
 export class JobNotPendingError extends HarnessError {
   override name = 'JobNotPendingError';
   constructor(jobId: string, jobName: string) {
     super(`Job ${jobName}#${jobId} is not pending: it was already performed or the queue was cleared`);
   }
 }
+brandClass(JobNotPendingError, 'JobNotPendingError');
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

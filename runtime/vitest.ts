@@ -28,6 +28,7 @@
 import { afterAll, describe, test } from 'vitest';
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
+import { brandClass } from './errors.js';
 import { writeReport } from './report.js';
 import { describeError, type RunRecord } from './scenario.js';
 import {
@@ -70,6 +71,8 @@ export class ScenarioFailedError extends Error {
     }
   }
 }
+
+brandClass(ScenarioFailedError, 'ScenarioFailedError');
 
 /**
  * Runs the clean traced run now and registers one Vitest test per scenario
