@@ -178,31 +178,32 @@ function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, t
 
 /**
  * Records the end of a step pass and the start of the next, fenced by the
- * lease, in `db` (the step's transaction, or a new one when `ownTransaction`).
+ * lease, atomically: in the step's transaction when it has one, else as one
+ * statement (Postgres) or one short transaction (SQLite).
  */
 async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position, result: unknown, ownTransaction = false): Promise<Boundary> {
-  if (ownTransaction) return db.transaction().execute((trx) => boundaryAfter(r, trx, position, result));
+  if (ownTransaction && r.store.dialect === 'sqlite') return db.transaction().execute((trx) => boundaryAfter(r, trx, position, result));
   const step = r.steps[position.index]!;
   const now = Date.now();
   const entry = (seq: number, stepName: string, action: 'started' | 'succeeded' | 'halted') => ({ executionId: r.executionId, seq, step: stepName, action, at: now });
-  const fenced = (ok: boolean) => {
-    if (!ok) throw new LeaseLostError(r.executionId, step.name);
+  const record = async (update: q.BoundaryUpdate, rows: q.EntryRow[]) => {
+    if (!(await q.recordBoundary(db, r.store.dialect, r.executionId, r.owner, now, update, rows))) throw new LeaseLostError(r.executionId, step.name);
   };
   if (result === HALT) {
-    fenced(await q.markHalted(db, r.executionId, r.owner, now));
-    await q.appendEntries(db, [entry(position.seq + 1, step.name, 'halted')]);
+    await record({ kind: 'halt' }, [entry(position.seq + 1, step.name, 'halted')]);
     return { kind: 'done', status: 'halted' };
   }
   // A repeat pass is recorded as succeeded (its effects are committed) and the next pass as a new start.
   const nextIndex = result === REPEAT ? position.index : position.index + 1;
   const next = r.steps[nextIndex];
   if (!next) {
-    fenced(await q.markFinished(db, r.executionId, r.owner, now));
-    await q.appendEntries(db, [entry(position.seq + 1, step.name, 'succeeded')]);
+    await record({ kind: 'finish' }, [entry(position.seq + 1, step.name, 'succeeded')]);
     return { kind: 'done', status: 'finished' };
   }
-  fenced(await q.moveCursor(db, r.executionId, r.owner, next.name, now, now + r.leaseMs));
-  await q.appendEntries(db, [entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')]);
+  await record({ kind: 'move', cursor: next.name, leaseExpiresAt: now + r.leaseMs }, [
+    entry(position.seq + 1, step.name, 'succeeded'),
+    entry(position.seq + 2, next.name, 'started'),
+  ]);
   return { kind: 'next', position: { index: nextIndex, seq: position.seq + 2, retrying: false } };
 }
 

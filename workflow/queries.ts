@@ -6,7 +6,8 @@
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DialectKind } from './dialects.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
 /** Anything queries can run on: the store's Kysely or one of its transactions. */
@@ -176,6 +177,52 @@ export async function listExecutions(db: Executor, filter: ListExecutionsFilter)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   const rows = await query.orderBy('updated_at', 'desc').orderBy('id').limit(filter.limit).execute();
   return rows.map(toExecution);
+}
+
+/** How a step boundary changes the execution. */
+export type BoundaryUpdate =
+  | { kind: 'move'; cursor: string; leaseExpiresAt: number }
+  | { kind: 'finish' }
+  | { kind: 'halt' };
+
+/**
+ * Fenced: applies a step boundary (cursor move / finish / halt) and appends its
+ * entries, only if `owner` still holds the lease; false when it does not.
+ * On Postgres this is ONE statement (a data-modifying CTE): one round trip and,
+ * outside a transaction, one commit. On SQLite (in-process, no round trips) it
+ * is two statements, so the caller must run it inside a transaction.
+ */
+export async function recordBoundary(
+  db: Executor,
+  dialect: DialectKind,
+  id: string,
+  owner: string,
+  now: number,
+  update: BoundaryUpdate,
+  rows: EntryRow[],
+): Promise<boolean> {
+  if (dialect === 'sqlite') {
+    const moved =
+      update.kind === 'move'
+        ? await moveCursor(db, id, owner, update.cursor, now, update.leaseExpiresAt)
+        : update.kind === 'finish'
+          ? await markFinished(db, id, owner, now)
+          : await markHalted(db, id, owner, now);
+    if (moved) await appendEntries(db, rows);
+    return moved;
+  }
+  const set =
+    update.kind === 'move'
+      ? sql`cursor = ${update.cursor}, updated_at = ${now}, lease_expires_at = ${update.leaseExpiresAt}`
+      : update.kind === 'finish'
+        ? sql`status = 'finished', finished_at = ${now}, updated_at = ${now}, lease_owner = null, lease_expires_at = null`
+        : sql`status = 'halted', updated_at = ${now}, lease_owner = null, lease_expires_at = null`;
+  const values = sql.join(rows.map((r) => sql`(${r.seq}::integer, ${r.step}::text, ${r.action}::text, ${r.at}::bigint)`));
+  const result = await sql`
+    with fenced as (update faultline_executions set ${set} where id = ${id} and lease_owner = ${owner} returning id)
+    insert into faultline_entries (execution_id, seq, step, action, at)
+    select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`.execute(db);
+  return result.numAffectedRows === BigInt(rows.length);
 }
 
 // ---- entries ----------------------------------------------------------------
