@@ -12,7 +12,7 @@ import {
   TransientError,
   type SimulateOptions,
 } from '../../runtime/index.js';
-import { balance, emailsTo, resetBank } from '../../fixtures/jobs/bank.js';
+import { balance, emailsTo, hasEntry, resetBank } from '../../fixtures/jobs/bank.js';
 import { transfer } from '../../fixtures/jobs/transfer.js';
 import { transferSafe } from '../../fixtures/jobs/transfer-safe.js';
 import { followUp, onboard, onboardingLog, onboardRetry, welcome } from '../../fixtures/jobs/follow-up.js';
@@ -185,6 +185,35 @@ describe('runScenario', () => {
     expect(text).toContain('Scenario before-line transfer.ts:17 (glitch fired): 2 executions');
     expect(text).toMatch(/1\. transfer#1 attempt 1 at .*: failed \(TransientError: .*\), retry at \+1s/);
     expect(text).toContain('2. transfer#1 attempt 2 at +1s: completed');
+  });
+
+  test('a glitch that fires inside start is an error of the run, not of the setup', async () => {
+    const queue = transferQueue();
+    resetBank({ alice: 100, bob: 0 });
+    const glitch = Glitch.beforeCall('bank.ts:hasEntry');
+    const scenario = await runScenario(queue, {
+      glitch,
+      // Like a web request that checks the ledger, then enqueues: the glitch fails the request before it enqueues.
+      start: async () => {
+        if (!hasEntry('t-1:debit')) await queue.enqueue('transfer-safe', { transferId: 't-1', from: 'alice', to: 'bob', amount: 10 });
+      },
+    });
+    expect(scenario.executions).toBe(0);
+    expect(scenario.errors).toHaveLength(1);
+    expect((scenario.errors[0] as TransientError).glitch).toBe(glitch);
+    expect(balance('bob')).toBe(0);
+  });
+
+  test('any other error from start rejects the scenario', async () => {
+    const queue = transferQueue();
+    await expect(
+      runScenario(queue, {
+        glitch: Glitch.beforeLine('transfer.ts:16'),
+        start: () => {
+          throw new RangeError('bad test setup');
+        },
+      }),
+    ).rejects.toThrow(RangeError);
   });
 
   test('a glitch that never fires rejects with GlitchNotExecutedError', async () => {
