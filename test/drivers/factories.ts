@@ -4,12 +4,14 @@
  * Each factory isolates itself: a unique BullMQ prefix, a unique pg-boss schema.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { inject } from 'vitest';
 import type { JobDriver } from '../../runtime/driver.js';
 import { bullmqDriver } from '../../runtime/drivers/bullmq.js';
 import { pgBossDriver } from '../../runtime/drivers/pg-boss.js';
 import { MemoryQueue, type JobContext, type JobHandler } from '../../runtime/memory-queue.js';
+import { tableDriver } from './table-driver.js';
 
 /** A job kind: its handler (MemoryQueue-style) and production retry rule. */
 export interface JobSpec {
@@ -97,6 +99,31 @@ export const pgboss: DriverFactory = {
       close: async () => {
         await boss.getDb().executeSql(`DROP SCHEMA ${schema} CASCADE`, []);
         await boss.stop({ graceful: false, wait: true });
+      },
+    };
+  },
+};
+
+/** The README's example driver for a queue faultline does not ship (a Postgres jobs table), in its own schema. */
+export const table: DriverFactory = {
+  label: 'table driver (README example)',
+  async create(jobs) {
+    const url = inject('postgresUrl');
+    const schema = `fl_tbl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const db = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 2 });
+    await db.query(`CREATE SCHEMA ${schema}`);
+    const handlers = Object.fromEntries(
+      Object.entries(jobs).map(([name, spec]) => [
+        name,
+        { run: (job: Parameters<typeof contextFor>[1]) => spec.handler(contextFor(driver, job)), attempts: spec.retry?.attempts, backoff: spec.retry?.backoff },
+      ]),
+    );
+    const driver = await tableDriver(db, handlers);
+    return {
+      driver,
+      close: async () => {
+        await db.query(`DROP SCHEMA ${schema} CASCADE`);
+        await db.end();
       },
     };
   },

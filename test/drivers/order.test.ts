@@ -1,6 +1,7 @@
 /**
  * The harness's production-order and virtual-time cases, run unchanged on
- * MemoryQueue, BullMQ (real Redis) and pg-boss (real Postgres): every driver
+ * MemoryQueue, BullMQ (real Redis), pg-boss (real Postgres) and the README's
+ * 48-line example driver over a Postgres table: every driver
  * must give the same executions, in the same order, at the same virtual times.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -8,7 +9,7 @@ import { installVirtualClock, restoreRealClock } from '../../runtime/clock.js';
 import type { JobDriver } from '../../runtime/driver.js';
 import { performAllJobs, performAllJobsAfter, performAllJobsBefore, type Execution } from '../../runtime/perform.js';
 import { followUp, onboard, onboardingLog, onboardRetry, welcome } from '../../fixtures/jobs/follow-up.js';
-import { bullmq, memory, pgboss, type DriverFactory, type DriverUnderTest, type JobSpec } from './factories.js';
+import { bullmq, memory, pgboss, table, type DriverFactory, type DriverUnderTest, type JobSpec } from './factories.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -19,7 +20,7 @@ const onboarding: Record<string, JobSpec> = {
   'follow-up': { handler: followUp },
 };
 
-describe.each([memory, bullmq, pgboss])('$label', (factory: DriverFactory) => {
+describe.each([memory, bullmq, pgboss, table])('$label', (factory: DriverFactory) => {
   let open: DriverUnderTest | undefined;
   let log: string[];
   const record = { onExecution: (e: Execution) => log.push(`${e.job.name}#${e.job.attempt} ${e.outcome.status} @${e.ranAt.toISOString()}`) };
