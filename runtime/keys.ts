@@ -79,29 +79,46 @@ function resolveLineKey(state: RuntimeState, kind: 'before-line' | 'after-line',
 
 function resolveFunctionKey(state: RuntimeState, kind: 'before-call' | 'before-return', key: string): ResolvedKey {
   const siteKind = kind === 'before-call' ? SiteCode.call : SiteCode.return;
+  const split = splitFunctionKey(state, key);
+  if (split.path === undefined) {
+    const fn = split.fn;
+    const files = [...state.latest.values()].filter((f) => fileIndex(f).functions.has(fn));
+    if (files.length === 0) throw new UnknownGlitchKeyError(key, `no instrumented function is named "${fn}"`, closestFunctions(state, fn, undefined));
+    if (files.length > 1) {
+      throw new AmbiguousGlitchKeyError(key, `functions named "${fn}" exist in ${files.length} files; prefix the key with a path`, files.map((f) => `${f.path}:${fn}`));
+    }
+    return checkFunctionSites(key, kind, files[0]!, fn, siteKind);
+  }
+  const { path, fn } = split;
+  const file = resolvePath(state, key, path, (p) => `${p}:${fn}`, (f) => closestFunctions(state, fn, f).slice(0, 1));
+  if (!fileIndex(file).functions.has(fn)) {
+    if (/^\d+$/.test(fn)) {
+      // A line key: point at the functions around that line.
+      throw new UnknownGlitchKeyError(
+        key,
+        `a ${kind} glitch needs a function key like "transfer", "Account#debit" or "jobs/transfer.ts:transfer", not a line`,
+        functionsNearLine(file, Number(fn)),
+      );
+    }
+    throw new UnknownGlitchKeyError(key, `${file.path} has no instrumented function "${fn}"`, closestFunctions(state, fn, file));
+  }
+  return checkFunctionSites(key, kind, file, fn, siteKind);
+}
+
+/**
+ * Splits `"<path>:<fnKey>"`. Function keys may themselves contain `:` (a
+ * string-literal property name), so the first split whose path names an
+ * instrumented file wins; a key that is a whole function name has no path.
+ */
+function splitFunctionKey(state: RuntimeState, key: string): { path?: string; fn: string } {
+  const files = [...state.latest.values()];
+  for (let i = key.indexOf(':'); i >= 0; i = key.indexOf(':', i + 1)) {
+    const path = normalizePath(key.slice(0, i));
+    if (files.some((f) => pathMatches(f.path, path))) return { path, fn: key.slice(i + 1).trim() };
+  }
   const colon = key.lastIndexOf(':');
-  const fn = key.slice(colon + 1).trim();
-  if (colon >= 0 && /^\d+$/.test(fn)) {
-    // A line key: point at the functions around that line.
-    const path = normalizePath(key.slice(0, colon));
-    const candidates = [...state.latest.values()].filter((f) => pathMatches(f.path, path));
-    const near = candidates.flatMap((f) => functionsNearLine(f, Number(fn)));
-    throw new UnknownGlitchKeyError(key, `a ${kind} glitch needs a function key like "transfer", "Account#debit" or "jobs/transfer.ts:transfer", not a line`, near);
-  }
-  if (colon >= 0) {
-    const file = resolvePath(state, key, normalizePath(key.slice(0, colon)), (path) => `${path}:${fn}`, (f) =>
-      closestFunctions(state, fn, f).slice(0, 1),
-    );
-    const entry = fileIndex(file).functions.get(fn);
-    if (!entry) throw new UnknownGlitchKeyError(key, `${file.path} has no instrumented function "${fn}"`, closestFunctions(state, fn, file));
-    return checkFunctionSites(key, kind, file, fn, siteKind);
-  }
-  const files = [...state.latest.values()].filter((f) => fileIndex(f).functions.has(fn));
-  if (files.length === 0) throw new UnknownGlitchKeyError(key, `no instrumented function is named "${fn}"`, closestFunctions(state, fn, undefined));
-  if (files.length > 1) {
-    throw new AmbiguousGlitchKeyError(key, `functions named "${fn}" exist in ${files.length} files; prefix the key with a path`, files.map((f) => `${f.path}:${fn}`));
-  }
-  return checkFunctionSites(key, kind, files[0]!, fn, siteKind);
+  if (colon < 0 || files.some((f) => fileIndex(f).functions.has(key))) return { fn: key.trim() };
+  return { path: normalizePath(key.slice(0, colon)), fn: key.slice(colon + 1).trim() };
 }
 
 function checkFunctionSites(key: string, kind: 'before-call' | 'before-return', file: FileRegistration, fn: string, siteKind: SiteCodeValue): ResolvedKey {

@@ -24,6 +24,8 @@ beforeAll(() => {
   // A file registered twice (module re-evaluated after an edit): the latest registration wins.
   host().file('reload/job.js', [[5, 0], [5, 1], [7, 2, 'work']]);
   host().file('reload/job.js', [[6, 0], [6, 1], [8, 2, 'work']]);
+  // Function keys from string-literal and numeric property names.
+  host().file('odd/keys.js', [[2, 2, 'route:get'], [3, 2, '42'], [3, 0]]);
 });
 
 describe('key resolution', () => {
@@ -34,6 +36,13 @@ describe('key resolution', () => {
     expect(resolveGlitch(Glitch.beforeCall('Account#debit')).key).toBe(`${BANK}:Account#debit`);
     expect(resolveGlitch(Glitch.beforeReturn('fixtures/bank.js:debit')).key).toBe(`${BANK}:debit`);
     expect(resolveGlitch(Glitch.beforeCall('work')).key).toBe('reload/job.js:work');
+  });
+
+  it('resolves function keys that contain ":" or are numeric', () => {
+    expect(resolveGlitch(Glitch.beforeCall('route:get')).key).toBe('odd/keys.js:route:get');
+    expect(resolveGlitch(Glitch.beforeCall('keys.js:route:get')).key).toBe('odd/keys.js:route:get');
+    expect(resolveGlitch(Glitch.beforeCall('odd/keys.js:42')).key).toBe('odd/keys.js:42');
+    expect(keyError(Glitch.beforeCall('odd/keys.js:route:post')).suggestions[0]).toBe('odd/keys.js:route:get');
   });
 
   it('rejects a suffix that is not at a / boundary, naming the closest file lines', () => {
