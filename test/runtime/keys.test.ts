@@ -18,12 +18,15 @@ function keyError(glitch: Glitch): GlitchKeyError {
   throw new Error(`${glitch} resolved`);
 }
 
+let oldBase: number;
+let newBase: number;
+
 beforeAll(() => {
   // A second file with the same basename and a function of the same name.
   host().file('elsewhere/bank.js', [[10, 0], [3, 2, 'debit'], [4, 3, 'debit']]);
   // A file registered twice (module re-evaluated after an edit): the latest registration wins.
-  host().file('reload/job.js', [[5, 0], [5, 1], [7, 2, 'work']]);
-  host().file('reload/job.js', [[6, 0], [6, 1], [8, 2, 'work']]);
+  oldBase = host().file('reload/job.js', [[5, 0], [5, 1], [7, 2, 'work']]);
+  newBase = host().file('reload/job.js', [[6, 0], [6, 1], [8, 2, 'work']]);
   // Function keys from string-literal and numeric property names.
   host().file('odd/keys.js', [[2, 2, 'route:get'], [3, 2, '42'], [3, 0]]);
 });
@@ -112,8 +115,6 @@ describe('key resolution', () => {
   it('resolves against the latest registration; old ids still trace to their own sites', async () => {
     expect(keyError(Glitch.beforeLine('job.js:5'))).toBeInstanceOf(UnknownGlitchKeyError);
     expect(resolveGlitch(Glitch.beforeLine('job.js:6')).key).toBe('reload/job.js:6');
-    const newBase = host().n - 3;
-    const oldBase = newBase - 3;
     const events = await trace(() => {
       host().l(oldBase);
       host().l(newBase);
