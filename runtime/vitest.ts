@@ -25,7 +25,7 @@
  * scenario runs inside its own test; the fake `Date` is installed only while
  * the clean run and each scenario run, and restored after.
  */
-import { afterAll, describe, test } from 'vitest';
+import { afterAll, afterEach, describe, test } from 'vitest';
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
 import { brandClass } from './errors.js';
@@ -127,3 +127,14 @@ export async function describeSimulation(
   });
   return prepared;
 }
+
+/**
+ * Registers an `afterEach` that puts the real `Date` back, for tests that
+ * create a MemoryQueue or perform jobs themselves (either installs the
+ * virtual clock). Call it at the top of a test file or inside a `describe`.
+ */
+export function restoreClockAfterEach(): void {
+  afterEach(() => restoreRealClock());
+}
+
+export { restoreRealClock };

@@ -93,8 +93,9 @@ describe('faultline/vitest describeSimulation', () => {
     const safePassed = byStatus(json, 'safe transfer', 'passed');
     expect(safePassed[0]).toBe('clean run');
     expect(safePassed).toContain('before-line fixtures/jobs/transfer-safe.ts:16');
+    expect(byStatus(json, 'clock hygiene', 'passed')).toHaveLength(3);
     expect(json.numFailedTests).toBe(10);
-    expect(json.numPassedTests).toBe(NAIVE_PASSING.length + safePassed.length);
+    expect(json.numPassedTests).toBe(NAIVE_PASSING.length + safePassed.length + 3);
   });
 
   test('a failing scenario reads like a failing test: the check, the diff and what ran', async () => {

@@ -1,9 +1,9 @@
 // Run by test/harness/vitest-helper.test.ts in a nested Vitest: two
 // simulations as Vitest tests, the naive transfer's report written to
 // $FAULTLINE_REPORT.
-import { expect } from 'vitest';
-import { MemoryQueue } from '../../../runtime/index.js';
-import { describeSimulation } from '../../../runtime/vitest.js';
+import { describe, expect, test } from 'vitest';
+import { isVirtualClockInstalled, MemoryQueue } from '../../../runtime/index.js';
+import { describeSimulation, restoreClockAfterEach } from '../../../runtime/vitest.js';
 import { balance, emailsTo, resetBank } from '../../../fixtures/jobs/bank.js';
 import { transfer } from '../../../fixtures/jobs/transfer.js';
 import { transferSafe } from '../../../fixtures/jobs/transfer-safe.js';
@@ -22,3 +22,17 @@ const options = (job: string) => ({
 
 await describeSimulation('naive transfer', queue, { ...options('transfer'), report: process.env.FAULTLINE_REPORT });
 await describeSimulation('safe transfer', queue, options('transfer-safe'));
+
+describe('clock hygiene', () => {
+  restoreClockAfterEach();
+  test('simulations leave the real Date in place', () => {
+    expect(isVirtualClockInstalled()).toBe(false);
+  });
+  test('a new queue installs the virtual clock', () => {
+    new MemoryQueue();
+    expect(isVirtualClockInstalled()).toBe(true);
+  });
+  test('restoreClockAfterEach put the real Date back', () => {
+    expect(isVirtualClockInstalled()).toBe(false);
+  });
+});
