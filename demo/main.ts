@@ -21,7 +21,10 @@ import { simulateWorkflowTransfer } from './workflow-transfer.js';
 
 interface DemoPart {
   slug: string;
+  /** Heading of the HTML report. */
   title: string;
+  /** Heading of the terminal summary (may name the temporary store). */
+  summaryTitle: string;
   run: (onProgress: ReturnType<typeof progressReporter>) => Promise<SimulationReport>;
 }
 
@@ -33,10 +36,16 @@ async function main(): Promise<void> {
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 
   const parts: DemoPart[] = [
-    { slug: 'naive-transfer', title: 'Naive transfer (fixtures/jobs/transfer.ts, MemoryQueue)', run: simulateNaiveTransfer },
+    {
+      slug: 'naive-transfer',
+      title: 'Naive transfer',
+      summaryTitle: 'Naive transfer (fixtures/jobs/transfer.ts on MemoryQueue)',
+      run: simulateNaiveTransfer,
+    },
     {
       slug: 'workflow-transfer',
-      title: `Workflow transfer (fixtures/workflows/transfer.ts, store ${describeStore(storeTarget)})`,
+      title: 'Workflow transfer',
+      summaryTitle: `Workflow transfer (fixtures/workflows/transfer.ts on MemoryQueue, store ${describeStore(storeTarget)})`,
       run: (onProgress) => simulateWorkflowTransfer(store, onProgress),
     },
   ];
@@ -50,7 +59,7 @@ async function main(): Promise<void> {
       const json = toJSON(report);
       const paths = await writeReports(outDir, part, json);
       written.push(paths.html);
-      process.stdout.write(`\n${formatSummary(part.title, json, { color })}\n`);
+      process.stdout.write(`\n${formatSummary(part.summaryTitle, json, { color })}\n`);
     }
   } finally {
     await store.close();

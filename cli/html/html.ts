@@ -80,7 +80,7 @@ function summary(report: ReportJSON): string {
   return `<dl class="summary">
 <div class="stat"><dt>Scenarios</dt><dd data-count="scenarios">${totals.scenarios}</dd></div>
 <div class="stat passed"><dt>Passed</dt><dd data-count="passed">${totals.passed}</dd></div>
-<div class="stat failed"><dt>Failed</dt><dd data-count="failed">${totals.failed}</dd></div>
+<div class="stat${totals.failed > 0 ? ' failed' : ''}"><dt>Failed</dt><dd data-count="failed">${totals.failed}</dd></div>
 <div class="stat kinds"><dt>Kinds</dt><dd><ul>${kinds || '<li>none</li>'}</ul></dd></div>
 </dl>
 <p class="meta${report.clean.passed ? '' : ' failed-text'}">${clean}${sampled}</p>`;
