@@ -82,12 +82,12 @@ export async function executeWorkflow<DB = any>(
   if (!existing) {
     executionId = randomUUID();
     const now = Date.now();
-    const created = await db.transaction().execute(async (trx) => {
-      const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name };
-      if (!(await q.createLeasedExecution(trx, { ...fresh, owner, now, leaseExpiresAt: now + leaseMs }))) return false;
-      await q.appendEntries(trx, [{ executionId, seq: 1, step: steps[0]!.name, action: 'started', at: now }]);
-      return true;
-    });
+    const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name, owner, now, leaseExpiresAt: now + leaseMs };
+    const first = { executionId, seq: 1, step: steps[0]!.name, action: 'started' as const, at: now };
+    const created =
+      store.dialect === 'sqlite'
+        ? await db.transaction().execute((trx) => q.createStartedExecution(trx, 'sqlite', fresh, first))
+        : await q.createStartedExecution(db, 'postgres', fresh, first);
     if (created) position = { index: 0, seq: 1, retrying: false };
     // Lost the creation race: another execution made it a moment ago.
     else existing = await q.findExecutionByKey(db, key);

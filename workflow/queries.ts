@@ -99,6 +99,32 @@ export async function createLeasedExecution(
 }
 
 /**
+ * Creates an execution leased to its creator with its first `started` entry;
+ * false when the key already exists. One statement on Postgres (a
+ * data-modifying CTE); on SQLite two, so the caller runs it in a transaction.
+ */
+export async function createStartedExecution(
+  db: Executor,
+  dialect: DialectKind,
+  e: Parameters<typeof createLeasedExecution>[1],
+  first: EntryRow,
+): Promise<boolean> {
+  if (dialect === 'sqlite') {
+    if (!(await createLeasedExecution(db, e))) return false;
+    await appendEntries(db, [first]);
+    return true;
+  }
+  const result = await sql`
+    with created as (
+      insert into faultline_executions (id, idempotency_key, job_name, job_id, job_data, definition, cursor, status, attempts, lease_owner, lease_expires_at, created_at, updated_at)
+      values (${e.id}, ${e.idempotencyKey}, ${e.jobName}, ${e.jobId}, ${e.jobData}, ${e.definition}, ${e.cursor}, 'running', 1, ${e.owner}, ${e.leaseExpiresAt}, ${e.now}, ${e.now})
+      on conflict (idempotency_key) do nothing returning id)
+    insert into faultline_entries (execution_id, seq, step, action, at)
+    select id, ${first.seq}::integer, ${first.step}::text, 'started', ${first.at}::bigint from created`.execute(db);
+  return result.numAffectedRows === 1n;
+}
+
+/**
  * Takes the lease of an unfinished execution if nobody holds it or the
  * holder's lease expired (one atomic conditional UPDATE); true on success.
  */
