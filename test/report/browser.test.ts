@@ -18,6 +18,7 @@ let browser: Browser;
 let page: Page;
 let json: ReportJSON;
 let dir: string;
+let url: string;
 const consoleErrors: string[] = [];
 const foreignRequests: string[] = [];
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
-  const url = pathToFileURL(file).href;
+  url = pathToFileURL(file).href;
   page.on('request', (request) => {
     if (request.url() !== url) foreignRequests.push(request.url());
   });
@@ -124,11 +125,8 @@ test('Tab reaches the scenario links, a failing line links to its scenario, j ju
 });
 
 test('screenshot for a person to look at', async () => {
-  await page.evaluate(() => {
-    history.replaceState(null, '', location.pathname);
-    (document.activeElement as HTMLElement | null)?.blur();
-    window.scrollTo(0, 0);
-  });
+  // A fresh load: no :target or focus left over from the keyboard test.
+  await page.goto(url);
   await mkdir(resolve('test-results'), { recursive: true });
   await page.screenshot({ path: resolve('test-results/report.png'), fullPage: true });
 });
