@@ -7,5 +7,5 @@
 import { fileURLToPath } from 'node:url';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
-process.env.FAULTLINE_INCLUDE ??= 'fixtures/jobs/**,fixtures/workflows/**';
+process.env.FAULTLINE_INCLUDE ||= 'fixtures/jobs/**,fixtures/workflows/**';
 await import('../transformer/register.js');

@@ -1,0 +1,112 @@
+/**
+ * `npm start` as a child process, with the node flags of package.json's start
+ * script, on a temp SQLite file (FAULTLINE_DEMO_DB) and a temp report dir.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { ReportJSON } from '../../runtime/index.js';
+import { openStore } from '../../workflow/index.js';
+
+let dir: string;
+let result: ReturnType<typeof spawnSync>;
+let stdout: string;
+let stderr: string;
+
+/** The start script's node arguments: `node <args…>`. */
+function startScriptArgs(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  expect(command).toBe('node');
+  return args;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'faultline-demo-test-'));
+  // The demo chooses what to instrument itself.
+  const { FAULTLINE_INCLUDE: _include, FAULTLINE_EXCLUDE: _exclude, ...env } = process.env;
+  result = spawnSync(process.execPath, startScriptArgs(), {
+    encoding: 'utf8',
+    env: { ...env, FAULTLINE_DEMO_DB: join(dir, 'demo.db'), FAULTLINE_DEMO_OUT: join(dir, 'out'), NO_COLOR: '1' },
+    timeout: 120_000,
+  });
+  stdout = String(result.stdout);
+  stderr = String(result.stderr);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The section of the summary that starts with `heading`, up to the next blank line. */
+function section(heading: string): string {
+  const start = stdout.indexOf(heading);
+  expect(start, `"${heading}" in:\n${stdout}`).toBeGreaterThanOrEqual(0);
+  const end = stdout.indexOf('\n\n', start);
+  return stdout.slice(start, end === -1 ? undefined : end);
+}
+
+test('exits 0 without writing errors', () => {
+  expect(result.status, stderr).toBe(0);
+  expect(stderr).not.toMatch(/Error|at .*\(.*:\d+:\d+\)/);
+});
+
+test('the naive job fails at exactly the scenarios the harness tests prove, each with its line and broken invariant', () => {
+  const naive = section('Naive transfer');
+  expect(naive).toContain('15 scenarios, 5 passed, 10 failed');
+  const failing = [...naive.matchAll(/✗ (\S+ \S+)/g)].map((m) => m[1]);
+  // The same list test/harness/simulate.test.ts asserts for fixtures/jobs/transfer.ts.
+  expect(failing).toEqual([
+    'before-return fixtures/jobs/bank.ts:debit',
+    'before-line fixtures/jobs/transfer.ts:17',
+    'before-call fixtures/jobs/bank.ts:credit',
+    'before-line fixtures/jobs/bank.ts:40',
+    'before-return fixtures/jobs/bank.ts:credit',
+    'before-line fixtures/jobs/transfer.ts:18',
+    'before-call fixtures/jobs/bank.ts:sendEmail',
+    'before-line fixtures/jobs/bank.ts:58',
+    'before-return fixtures/jobs/bank.ts:sendEmail',
+    'before-return fixtures/jobs/transfer.ts:transfer',
+  ]);
+  // Each failure: the source line, then the invariants in plain words.
+  expect(naive).toMatch(/✗ before-line fixtures\/jobs\/transfer\.ts:17\n\s+fixtures\/jobs\/transfer\.ts:17 │ credit\(to, amount\);\n\s+Jill debited twice: balance 80, expected 90\n/);
+  expect(naive).toMatch(/✗ before-line fixtures\/jobs\/transfer\.ts:18\n.*sendEmail\(to, .*\n\s+Jill debited twice: balance 80, expected 90\n\s+Jack credited twice: balance 120, expected 110/);
+  expect(naive).toContain('Jack got 2 receipt emails, expected 1');
+});
+
+test('the workflow job passes every scenario', () => {
+  const workflow = section('Workflow transfer');
+  const [, scenarios, passed, failed] = /(\d+) scenarios, (\d+) passed, (\d+) failed/.exec(workflow) ?? [];
+  expect(Number(scenarios)).toBeGreaterThan(5);
+  expect(passed).toBe(scenarios);
+  expect(failed).toBe('0');
+  expect(workflow).not.toContain('✗');
+});
+
+test('writes the HTML and JSON reports and prints their paths', () => {
+  for (const slug of ['naive-transfer', 'workflow-transfer']) {
+    const html = join(dir, 'out', `${slug}.html`);
+    expect(stdout).toContain(html);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/);
+    const json = JSON.parse(readFileSync(join(dir, 'out', `${slug}.json`), 'utf8')) as ReportJSON;
+    expect(json.totals.failed).toBe(slug === 'naive-transfer' ? 10 : 0);
+  }
+});
+
+test('progress goes to stderr, as plain lines when not a terminal', () => {
+  expect(stderr).toMatch(/^naive-transfer: running 15 scenarios$/m);
+  expect(stderr).toMatch(/^naive-transfer: 15\/15 FAILED before-return fixtures\/jobs\/transfer\.ts:transfer$/m);
+  expect(stderr).toMatch(/^workflow-transfer: running \d+ scenarios$/m);
+  expect(stderr).not.toContain('\r');
+});
+
+test('the workflow ran on FAULTLINE_DEMO_DB, leaving one finished execution there', async () => {
+  expect(existsSync(join(dir, 'demo.db'))).toBe(true);
+  const store = await openStore(`sqlite:${join(dir, 'demo.db')}`);
+  try {
+    const executions = await store.executions();
+    expect(executions.map((e) => [e.jobName, e.status, e.cursor])).toEqual([['transfer', 'finished', 'email']]);
+  } finally {
+    await store.close();
+  }
+});
