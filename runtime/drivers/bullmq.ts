@@ -30,7 +30,7 @@ import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
-export { workflowJob, type WorkflowJob } from './job-adapter.js';
+export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
 
 /** A processor as BullMQ's `Worker` would call it. */
 export type BullmqProcessor = (job: Job, token: string) => unknown;

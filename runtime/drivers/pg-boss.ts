@@ -36,7 +36,7 @@ import { asError } from './failure.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
-export { workflowJob, type WorkflowJob } from './job-adapter.js';
+export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
 
 /** A handler as `boss.work` calls it in pg-boss 10: with an array (here always of one job). */
 export type PgBossHandler = (jobs: PgBoss.JobWithMetadata<any>[]) => unknown;
