@@ -80,8 +80,14 @@ describe.each(compilers)('$name', ({ dir, name }) => {
     expect(files(prod).filter((f) => f.endsWith('.d.ts'))).toHaveLength(2);
   });
 
+});
+
+// Configuration errors are the adapter's, not the compiler's: checked once, with TypeScript 5.9.
+describe('bad configuration', () => {
+  const dir = compilers[0]!.dir;
+
   test('NODE_ENV=production with the plugin is a build error that says why', () => {
-    const result = build('tsconfig.test.json', dir, { NODE_ENV: 'production' }, `dist-envprod-${name.replace(/\W/g, '')}`);
+    const result = build('tsconfig.test.json', dir, { NODE_ENV: 'production' }, 'dist-envprod');
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain('faultline/tsc: this build has NODE_ENV=production');
   });

@@ -10,7 +10,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 
 export const repo = resolve(import.meta.dirname, '../../..');
 
@@ -42,10 +42,11 @@ export async function installFaultline(project: string, { runtime = false } = {}
   writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'faultline', type: 'module', exports: exportsMap }));
   const wanted = Object.entries(entries).filter(([name]) => name !== 'index');
   const builds = [wanted, ...(runtime ? [[['index', entries.index]]] : [])];
-  await Promise.all(builds.map((list) => buildEntries(target, Object.fromEntries(list))));
+  // buildSync: no long-lived esbuild service left behind to keep the test worker alive.
+  for (const list of builds) buildEntries(target, Object.fromEntries(list));
 }
 
-async function buildEntries(target: string, list: Record<string, string>): Promise<void> {
+function buildEntries(target: string, list: Record<string, string>): void {
   const common = {
     entryPoints: Object.fromEntries(Object.entries(list).map(([name, file]) => [name, join(repo, file)])),
     outdir: join(target, 'dist'),
@@ -56,17 +57,15 @@ async function buildEntries(target: string, list: Record<string, string>): Promi
     external: ['typescript', 'esbuild', 'vite', 'vitest', '@babel/parser', 'magic-string', 'picomatch', 'kysely', 'better-sqlite3', 'pg', 'bullmq', 'pg-boss', '@electric-sql/pglite'],
     logLevel: 'error' as const,
   };
-  await Promise.all([
-    build({ ...common, format: 'esm', splitting: true }),
-    build({
+  buildSync({ ...common, format: 'esm', splitting: true });
+  buildSync({
       ...common,
       format: 'cjs',
       outExtension: { '.js': '.cjs' },
       // What tsup's `shims` does: import.meta.url in the CommonJS build.
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    }),
-  ]);
+  });
 }
 
 /** Copies fixtures/projects/<name> to a fresh directory under .tmp/ with faultline installed. */
