@@ -64,8 +64,11 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const [cmd, args] = asPostgresUser(findBinary('postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'max_connections=300', '-c', 'shared_buffers=64MB',
+    // A throwaway cluster: the tests kill clients, never this server, so skip disk syncs.
+    '-c', 'fsync=off', '-c', 'full_page_writes=off',
   ]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Detached: its own process group, so stopping reaches postgres itself and not only `runuser`.
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
   await waitFor(() => spawnSync(findBinary('pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0, `postgres on port ${port}\n${log}`);
@@ -83,19 +86,28 @@ export async function startRedis(): Promise<RunningRedis> {
   const port = await freePort();
   const child = spawn(findBinary('redis-server'), [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   await waitFor(() => log.includes('Ready to accept connections'), `redis on port ${port}\n${log}`);
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child, dir) };
 }
 
+/** Stops a server started detached: SIGINT to its whole process group (fast shutdown), SIGKILL if it lingers. */
 async function stopChild(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null) {
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    signalGroup('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   }
+  // `runuser` may exit before postgres does: make sure nothing of the group survives.
+  signalGroup('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }
