@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark group (or those named on the command
  * line), then writes bench/results.json and the table in bench/RESULTS.md.
+ * Running some groups replaces only their figures: the others' stay as they
+ * were measured (each figure records its own run date).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type Figure, meetsGoal } from './figures.js';
@@ -35,10 +37,24 @@ async function main(): Promise<void> {
   }
   const dir = import.meta.dirname;
   const meta = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
+  const date = meta.date.slice(0, 10);
+  for (const figure of figures) figure.detail = { ...figure.detail, measured: date };
+  const kept = previousFigures(join(dir, 'results.json')).filter((f) => !names.includes(f.group));
+  figures.unshift(...kept);
+  figures.sort((a, b) => Object.keys(groups).indexOf(a.group) - Object.keys(groups).indexOf(b.group));
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...meta, figures, failures }, null, 2) + '\n');
   writeFileSync(join(dir, 'RESULTS.md'), renderTable(meta, figures, failures));
   console.log(renderTable(meta, figures, failures));
   if (failures.length) process.exitCode = 1;
+}
+
+function previousFigures(path: string): Figure[] {
+  if (!existsSync(path)) return [];
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { figures?: Figure[] }).figures ?? [];
+  } catch {
+    return [];
+  }
 }
 
 function renderTable(meta: Record<string, unknown>, figures: Figure[], failures: string[]): string {
