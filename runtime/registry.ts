@@ -34,11 +34,6 @@ export function registerFile(state: RuntimeState, path: string, sites: readonly 
   }
 }
 
-/** The site with id `id`, if registered. */
-export function siteById(state: RuntimeState, id: number): SiteInfo | undefined {
-  return state.sites[id];
-}
-
 /** The fully qualified key of a site: `"<file>:<line>"` for line sites, `"<file>:<fnKey>"` for call/return sites. */
 export function siteKey(site: SiteInfo): string {
   return site.kind === SiteCode.call || site.kind === SiteCode.return
