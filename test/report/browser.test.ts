@@ -50,10 +50,16 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Evaluates a JavaScript expression in the page (a string: this project's TypeScript has no DOM types). */
+function inPage<T = unknown>(expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
 /** Line numbers of a file's rows with the given status. */
 async function linesWithStatus(file: string, status: string): Promise<number[]> {
   const table = page.locator(`table.source[aria-label="${file}"]`);
-  return table.locator(`tr.line[data-status="${status}"]`).evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-line'))));
+  const lines = await table.locator(`tr.line[data-status="${status}"]`).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-line')));
+  return lines.map(Number);
 }
 
 test('failing lines are marked where the JSON has failing scenarios, and only there', async () => {
@@ -99,28 +105,28 @@ test('Tab reaches the scenario links, a failing line links to its scenario, j ju
   const reached: string[] = [];
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
-    reached.push(await page.evaluate(() => (document.activeElement as HTMLAnchorElement | null)?.getAttribute('href') ?? ''));
+    reached.push(await inPage<string>("document.activeElement?.getAttribute('href') ?? ''"));
   }
   const index = json.scenarios.findIndex((s) => s.name === 'before-line fixtures/jobs/transfer.ts:17');
   expect(reached).toContain(`#s${index}`);
 
   // Following the line's link lands on the scenario.
   await page.locator(`#f0-L17 a[href="#s${index}"]`).press('Enter');
-  expect(await page.evaluate(() => location.hash)).toBe(`#s${index}`);
-  expect(await page.evaluate(() => document.querySelector(':target')?.id)).toBe(`s${index}`);
+  expect(await inPage<string>('location.hash')).toBe(`#s${index}`);
+  expect(await inPage<string>("document.querySelector(':target')?.id")).toBe(`s${index}`);
 
   // j from the top focuses the first failing line's first link, j again the next failing line.
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await inPage('document.activeElement?.blur()');
   await page.keyboard.press('j');
-  const firstFailing = await page.evaluate(() => document.activeElement?.closest('tr')?.id);
+  const firstFailing = await inPage<string>("document.activeElement?.closest('tr')?.id");
   expect(firstFailing).toBe('f0-L17');
   await page.keyboard.press('j');
-  expect(await page.evaluate(() => document.activeElement?.closest('tr')?.id)).toBe('f0-L18');
+  expect(await inPage<string>("document.activeElement?.closest('tr')?.id")).toBe('f0-L18');
   await page.keyboard.press('k');
-  expect(await page.evaluate(() => document.activeElement?.closest('tr')?.id)).toBe('f0-L17');
+  expect(await inPage<string>("document.activeElement?.closest('tr')?.id")).toBe('f0-L17');
 
   // Focus is visible: the focused link draws an outline.
-  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  const outline = await inPage<string>('getComputedStyle(document.activeElement).outlineStyle');
   expect(outline).not.toBe('none');
 });
 
