@@ -30,7 +30,7 @@ export function progressReporter(stream: ProgressStream, label: string): (progre
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
     const tail = last ? ` ${last.passed ? '✓' : '✗'} ${last.name}` : '';
     const line = `${label} ${bar} ${done}/${total}${tail}`;
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const width = Math.max(20, (stream.columns || 80) - 1); // 0 when the terminal size is unknown
     // \r back to column 0, then clear to the end of the line: the bar is redrawn in place.
     stream.write(`\r${line.length > width ? `${line.slice(0, width - 1)}…` : line}\x1b[K`);
     if (done === total) stream.write('\n');
