@@ -24,8 +24,11 @@
  * so failures read like failing tests and `-t` selects scenarios. Each
  * scenario runs inside its own test; the fake `Date` is installed only while
  * the clean run and each scenario run, and restored after.
+ *
+ * Vitest is imported lazily, inside `describeSimulation`: Vitest itself is
+ * ESM-only, and a static import would make `require('faultline/vitest')`
+ * throw in CommonJS consumers before any of this could be used.
  */
-import { afterAll, afterEach, describe, test } from 'vitest';
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
 import { brandClass } from './errors.js';
@@ -97,6 +100,7 @@ export async function describeSimulation(
   }
   const results: ScenarioResult[] = [];
   const timeout = options.timeout;
+  const { afterAll, describe, test } = await import('vitest');
 
   describe(title, () => {
     test('clean run', () => {
@@ -129,12 +133,8 @@ export async function describeSimulation(
 }
 
 /**
- * Registers an `afterEach` that puts the real `Date` back, for tests that
- * create a MemoryQueue or perform jobs themselves (either installs the
- * virtual clock). Call it at the top of a test file or inside a `describe`.
+ * Puts the real `Date` back. A MemoryQueue or a perform loop installs the
+ * virtual clock; tests that use them directly restore it with
+ * `afterEach(restoreRealClock)`.
  */
-export function restoreClockAfterEach(): void {
-  afterEach(() => restoreRealClock());
-}
-
 export { restoreRealClock };

@@ -3,7 +3,7 @@
  * one config loader shared by every integration (Vite, tsc, Node hooks, Jest),
  * so the same settings select the same files on every path.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 
@@ -184,6 +184,37 @@ export function createFileMatcher(options: ResolvedIncludeOptions): FileMatcher 
     matchedCount: { get: () => matched.size },
     unmatchedIncludes: { value: () => includers.filter((i) => !i.hit).map((i) => i.pattern) },
   }) as FileMatcher;
+}
+
+/** Directories never searched for included files. */
+const NOT_SEARCHED = new Set(['node_modules', '.git', 'dist', 'coverage']);
+
+/**
+ * Whether any file under the matcher's root is included: the check behind the
+ * "include matched nothing" warning, so a run that simply loaded no included
+ * file (one unrelated test file, say) is not mistaken for bad configuration.
+ * Stops at the first match.
+ */
+export function anyFileIncluded(matcher: FileMatcher): boolean {
+  const pending = [matcher.root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!NOT_SEARCHED.has(entry.name)) pending.push(full);
+      } else if (matcher(full)) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Message for an include that selected no file. */

@@ -11,6 +11,7 @@ import {
   createFileMatcher,
   type FileMatcher,
   type IncludeOptions,
+  anyFileIncluded,
   nothingMatchedMessage,
   resolveIncludeOptions,
   stripQuery,
@@ -82,7 +83,10 @@ export default function faultline(options: FaultlinePluginOptions = {}): Plugin 
     },
 
     buildEnd() {
-      if (matcher && matcher.matchedCount === 0) this.warn(nothingMatchedMessage(matcher.include, matcher.root));
+      // Warn about configuration, not about a run that happened to load no included file.
+      if (matcher && matcher.matchedCount === 0 && !anyFileIncluded(matcher)) {
+        this.warn(nothingMatchedMessage(matcher.include, matcher.root));
+      }
     },
   };
 }

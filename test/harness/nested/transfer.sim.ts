@@ -1,9 +1,9 @@
 // Run by test/harness/vitest-helper.test.ts in a nested Vitest: two
 // simulations as Vitest tests, the naive transfer's report written to
 // $FAULTLINE_REPORT.
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { isVirtualClockInstalled, MemoryQueue } from '../../../runtime/index.js';
-import { describeSimulation, restoreClockAfterEach } from '../../../runtime/vitest.js';
+import { describeSimulation, restoreRealClock } from '../../../runtime/vitest.js';
 import { balance, emailsTo, resetBank } from '../../../fixtures/jobs/bank.js';
 import { transfer } from '../../../fixtures/jobs/transfer.js';
 import { transferSafe } from '../../../fixtures/jobs/transfer-safe.js';
@@ -24,7 +24,7 @@ await describeSimulation('naive transfer', queue, { ...options('transfer'), repo
 await describeSimulation('safe transfer', queue, options('transfer-safe'));
 
 describe('clock hygiene', () => {
-  restoreClockAfterEach();
+  afterEach(restoreRealClock);
   test('simulations leave the real Date in place', () => {
     expect(isVirtualClockInstalled()).toBe(false);
   });
@@ -32,7 +32,7 @@ describe('clock hygiene', () => {
     new MemoryQueue();
     expect(isVirtualClockInstalled()).toBe(true);
   });
-  test('restoreClockAfterEach put the real Date back', () => {
+  test('afterEach(restoreRealClock) put the real Date back', () => {
     expect(isVirtualClockInstalled()).toBe(false);
   });
 });
