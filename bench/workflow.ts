@@ -2,8 +2,8 @@
  * Workflow engine throughput: steps/s of a 10-step workflow against a raw
  * baseline of one committed INSERT per step on the same database — SQLite
  * (WAL, synchronous=FULL) and Postgres (durable defaults), sequential and 8
- * concurrent — plus heap/RSS of one process running many workflows.
- * DBOS (the peer in issue 5) is not installed, so it is not measured here.
+ * concurrent — against DBOS Transact 5 (the peer, in a child process) on the
+ * same Postgres server, plus heap/RSS of one process running many workflows.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { executeWorkflow, openStore, type WorkflowStore } from '../workflow/index.js';
 import type { Figure } from './figures.js';
+import { startDbosPeer } from './dbos/peer.js';
+import { BENCH_STEPS as STEPS } from './dbos/protocol.js';
 
 export interface BenchWorkflowOptions {
   /** A Postgres server to create a scratch database on (default: start one like the test suite does). */
@@ -21,8 +23,6 @@ export interface BenchWorkflowOptions {
   /** Workflow counts at which heap and RSS are reported (default 1k and 10k; 100k with BENCH_WORKFLOW_MEMORY=100000). */
   memoryCheckpoints?: number[];
 }
-
-const STEPS = 10;
 
 /** Runs the workflow benchmarks; returns one figure per measure. */
 export async function benchWorkflow(options: BenchWorkflowOptions = {}): Promise<Figure[]> {
@@ -45,6 +45,7 @@ export async function benchWorkflow(options: BenchWorkflowOptions = {}): Promise
     const database = await createDatabase(serverUrl);
     const postgres = await openStore(database);
     figures.push(...(await throughput('Postgres', postgres, workflows)));
+    figures.push(...(await versusDbos(postgres, withDatabase(serverUrl, `fl_dbos_${randomBytes(5).toString('hex')}`), workflows)));
     await postgres.close();
 
     figures.push(await memory(join(dir, 'memory.db'), options.memoryCheckpoints ?? defaultCheckpoints()));
@@ -85,6 +86,47 @@ async function throughput(label: string, store: WorkflowStore, workflows: number
       goal: { op: '>=', value: 0.7 },
       detail: { 'workflow steps/s': flowRate, 'baseline inserts/s': baseRate, steps },
     });
+  }
+  return figures;
+}
+
+/**
+ * faultline vs DBOS Transact: the same 10 no-op steps per workflow, each run
+ * under an explicit idempotency key / workflow ID, on the same Postgres
+ * server, in alternating rounds (DBOS in its own process: it keeps global state).
+ */
+async function versusDbos(store: WorkflowStore, dbosDatabaseUrl: string, workflows: number): Promise<Figure[]> {
+  const peer = await startDbosPeer(dbosDatabaseUrl);
+  const figures: Figure[] = [];
+  const tag = randomBytes(4).toString('hex');
+  try {
+    for (const lanes of [1, 8]) {
+      const rounds = 5;
+      const perRound = Math.max(1, Math.floor(Math.max(1, Math.floor(workflows / lanes)) / rounds));
+      await peer.run(lanes, 2, `warm-${tag}-${lanes}`);
+      await runLanes(lanes, 2, (lane, i) => workflow(store, `dbos-warm-${tag}-${lanes}`, lane, i));
+      let flowMs = 0;
+      let dbosMs = 0;
+      for (let round = 0; round < rounds; round++) {
+        const offset = round * perRound;
+        flowMs += await timed(() => runLanes(lanes, perRound, (lane, i) => workflow(store, `dbos-run-${tag}-${lanes}`, lane, offset + i)));
+        dbosMs += await peer.run(lanes, perRound, `run-${tag}-${lanes}-${round}`);
+      }
+      const steps = lanes * perRound * rounds * STEPS;
+      const flowRate = steps / (flowMs / 1000);
+      const dbosRate = steps / (dbosMs / 1000);
+      figures.push({
+        group: 'workflow',
+        name: `Postgres: 10-step workflow steps/s vs DBOS Transact, ${lanes === 1 ? 'sequential' : `${lanes} concurrent`}`,
+        ratio: flowRate / dbosRate,
+        baseline: 'DBOS Transact 5 (@dbos-inc/dbos-sdk), same workflow and server, runStep per step',
+        goal: { op: '>=', value: 3 },
+        detail: { 'faultline steps/s': flowRate, 'DBOS steps/s': dbosRate, steps },
+      });
+    }
+  } finally {
+    await peer.stop();
+    await dropDatabase(dbosDatabaseUrl);
   }
   return figures;
 }
@@ -153,7 +195,22 @@ async function createDatabase(serverUrl: string): Promise<string> {
   await client.connect();
   await client.query(`create database ${name}`);
   await client.end();
+  return withDatabase(serverUrl, name);
+}
+
+/** `serverUrl` naming database `name` instead. */
+function withDatabase(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await client.query(`drop database if exists ${name} with (force)`);
+  await client.end();
 }
