@@ -3,7 +3,8 @@
  * queries module needs to know about. Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
-import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection, type SqliteDialectConfig } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection } from 'kysely';
+import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -71,7 +72,7 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -90,18 +91,32 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
  * process wrote in between; taking the write lock up front makes busy_timeout apply.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #settings: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#settings = config;
+  readonly #sqlite: BetterSqliteDatabase;
+  constructor(sqlite: BetterSqliteDatabase) {
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#settings);
+    return new ImmediateSqliteDriver(this.#sqlite);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #sqlite: BetterSqliteDatabase;
+  constructor(sqlite: BetterSqliteDatabase) {
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
+  }
+  /**
+   * Kysely rolls back only a transaction whose begin *returned*: an error
+   * after BEGIN ran but before this returned (found by the dogfooding
+   * simulation) leaves it open on the one shared connection, silently
+   * absorbing later statements. The connection was just acquired, so a
+   * transaction still open here is such an abandoned one: end it first.
+   * (Not in releaseConnection: an error there would keep the mutex locked.)
+   */
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#sqlite.inTransaction) this.#sqlite.exec('rollback');
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
