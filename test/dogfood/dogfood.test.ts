@@ -1,0 +1,70 @@
+/**
+ * Dogfooding in CI: runs test/dogfood/nested/transfer.sim.ts in a child Vitest
+ * whose faultline plugin instruments the workflow engine's own sources, on
+ * SQLite and on this run's Postgres, and checks what it reports. Every traced
+ * point (all four glitch kinds) is a scenario unless DOGFOOD_SAMPLE says
+ * otherwise; see the nested file for what each scenario must prove.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+
+interface TargetSummary {
+  points: number;
+  enginePoints: number;
+  scenarios: number;
+  passed: number;
+  failed: number;
+  seconds: number;
+  byFile: Record<string, number>;
+  failures: string[];
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fl-dogfood-outer-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the nested Vitest; resolves its exit code and output (a failing run resolves too). */
+function nestedVitest(env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'npx',
+      ['vitest', 'run', '--config', 'test/dogfood/vitest.config.ts'],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}\n${stderr}` });
+      },
+    );
+  });
+}
+
+it('every single-point failure anywhere in the engine still moves the money exactly once (SQLite and Postgres)', async () => {
+  const reportPath = join(dir, 'dogfood.json');
+  const { code, output } = await nestedVitest({
+    DOGFOOD_POSTGRES_URL: inject('postgresUrl'),
+    DOGFOOD_REPORT: reportPath,
+    DOGFOOD_SAMPLE: process.env.DOGFOOD_SAMPLE ?? 'all',
+  });
+  expect(code, output).toBe(0);
+  const summary = JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, TargetSummary>;
+  expect(Object.keys(summary).sort()).toEqual(['postgres', 'sqlite']);
+  for (const [target, s] of Object.entries(summary)) {
+    expect(s.failures, target).toEqual([]);
+    expect(s.passed, target).toBe(s.scenarios);
+    // Hundreds of engine points, in the engine proper and its SQL, not just the fixture.
+    expect(s.enginePoints, target).toBeGreaterThanOrEqual(250);
+    expect(s.byFile['workflow/engine.ts'], target).toBeGreaterThanOrEqual(50);
+    expect(s.byFile['workflow/queries.ts'], target).toBeGreaterThanOrEqual(20);
+    expect(s.byFile['fixtures/workflows/transfer.ts'], target).toBeGreaterThan(0);
+    console.log(`dogfood ${target}: ${s.scenarios} scenarios (${s.enginePoints} engine points of ${s.points}), ${s.failed} failed, ${s.seconds.toFixed(1)} s`);
+  }
+}, 600_000);
