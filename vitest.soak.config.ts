@@ -1,0 +1,17 @@
+// `npm run soak`: the long runs kept out of `npm test`. The crash-safety test
+// with 500 SIGKILLs per store, and the exhaustive dogfooding simulation (every
+// traced engine point, all four glitch kinds, SQLite and Postgres).
+import { defineConfig } from 'vitest/config';
+import faultline from './transformer/vite.js';
+
+export default defineConfig({
+  plugins: [faultline({ include: ['fixtures/jobs/**', 'fixtures/workflows/**'] })],
+  test: {
+    include: ['test/workflow/crash.test.ts', 'test/dogfood/dogfood.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    env: { SOAK_KILLS: '500', DOGFOOD_SAMPLE: 'all' },
+    testTimeout: 4 * 60 * 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
