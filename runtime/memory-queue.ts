@@ -6,6 +6,7 @@
 import { advanceClockTo, clockNow, clockNowMs, installVirtualClock, RealDate } from './clock.js';
 import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { toMilliseconds } from './duration.js';
+import type { ExecutionRecord } from './scenario.js';
 import { InvalidOptionError, JobNotPendingError, UnknownJobError } from './harness-errors.js';
 import { bullmq, resolveRetryPolicy, type Backoff, type RetryPolicy, type RetryPolicyInput } from './retry-policies.js';
 
@@ -48,21 +49,8 @@ export interface QueuedJob extends PendingJob {
   readonly jobId?: string;
 }
 
-/** One execution of a job, as recorded in {@link MemoryQueue.performed}. */
-export interface PerformedJob {
-  readonly id: string;
-  readonly name: string;
-  readonly data: unknown;
-  /** 1-based attempt number of this execution. */
-  readonly attempt: number;
-  /** Virtual time the execution started. */
-  readonly ranAt: Date;
-  readonly outcome: 'completed' | 'failed';
-  /** The error, when the execution failed. */
-  readonly error?: unknown;
-  /** When the retry is due, when a failed execution will be retried. */
-  readonly retryAt?: Date;
-}
+/** One execution of a job, as recorded in {@link MemoryQueue.performed}: the same record a scenario keeps. */
+export type PerformedJob = ExecutionRecord;
 
 interface Definition {
   readonly handler: JobHandler;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ReportJSON } from '../../runtime/index.js';
 import { openStore } from '../../workflow/index.js';
+import { NAIVE_TRANSFER_FAILING } from '../support/naive-transfer.js';
 
 let dir: string;
 let result: ReturnType<typeof spawnSync>;
@@ -56,18 +57,7 @@ test('the naive job fails at exactly the scenarios the harness tests prove, each
   expect(naive).toContain('15 scenarios, 5 passed, 10 failed');
   const failing = [...naive.matchAll(/✗ (\S+ \S+)/g)].map((m) => m[1]);
   // The same list test/harness/simulate.test.ts asserts for fixtures/jobs/transfer.ts.
-  expect(failing).toEqual([
-    'before-return fixtures/jobs/bank.ts:debit',
-    'before-line fixtures/jobs/transfer.ts:17',
-    'before-call fixtures/jobs/bank.ts:credit',
-    'before-line fixtures/jobs/bank.ts:40',
-    'before-return fixtures/jobs/bank.ts:credit',
-    'before-line fixtures/jobs/transfer.ts:18',
-    'before-call fixtures/jobs/bank.ts:sendEmail',
-    'before-line fixtures/jobs/bank.ts:58',
-    'before-return fixtures/jobs/bank.ts:sendEmail',
-    'before-return fixtures/jobs/transfer.ts:transfer',
-  ]);
+  expect(failing).toEqual(NAIVE_TRANSFER_FAILING);
   // Each failure: the source line, then the invariants in plain words.
   expect(naive).toMatch(/✗ before-line fixtures\/jobs\/transfer\.ts:17\n\s+fixtures\/jobs\/transfer\.ts:17 │ credit\(to, amount\);\n\s+Jill debited twice: balance 80, expected 90\n/);
   expect(naive).toMatch(/✗ before-line fixtures\/jobs\/transfer\.ts:18\n.*sendEmail\(to, .*\n\s+Jill debited twice: balance 80, expected 90\n\s+Jack credited twice: balance 120, expected 110/);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ReportJSON } from '../../runtime/report.js';
+import { NAIVE_TRANSFER_FAILING } from '../support/naive-transfer.js';
 
 // A real nested `vitest run` on test/harness/nested/transfer.sim.ts, which
 // turns two simulations into tests with faultline/vitest's describeSimulation.
@@ -22,18 +23,6 @@ interface JsonReport {
   testResults: { assertionResults: AssertionResult[] }[];
 }
 
-const NAIVE_FAILING = [
-  'before-return fixtures/jobs/bank.ts:debit',
-  'before-line fixtures/jobs/transfer.ts:17',
-  'before-call fixtures/jobs/bank.ts:credit',
-  'before-line fixtures/jobs/bank.ts:40',
-  'before-return fixtures/jobs/bank.ts:credit',
-  'before-line fixtures/jobs/transfer.ts:18',
-  'before-call fixtures/jobs/bank.ts:sendEmail',
-  'before-line fixtures/jobs/bank.ts:58',
-  'before-return fixtures/jobs/bank.ts:sendEmail',
-  'before-return fixtures/jobs/transfer.ts:transfer',
-];
 const NAIVE_PASSING = [
   'clean run',
   'before-call fixtures/jobs/transfer.ts:transfer',
@@ -87,7 +76,7 @@ describe('faultline/vitest describeSimulation', () => {
 
   test('one test per scenario, named by the scenario, failing exactly where the job is unsafe', async () => {
     const { json } = await fullRun;
-    expect(byStatus(json, 'naive transfer', 'failed')).toEqual(NAIVE_FAILING);
+    expect(byStatus(json, 'naive transfer', 'failed')).toEqual(NAIVE_TRANSFER_FAILING);
     expect(byStatus(json, 'naive transfer', 'passed')).toEqual(NAIVE_PASSING);
     expect(byStatus(json, 'safe transfer', 'failed')).toEqual([]);
     const safePassed = byStatus(json, 'safe transfer', 'passed');
@@ -113,7 +102,7 @@ describe('faultline/vitest describeSimulation', () => {
     const { reportPath } = await fullRun;
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as ReportJSON;
     expect(report.totals).toMatchObject({ scenarios: 15, passed: 5, failed: 10 });
-    expect(report.scenarios.filter((s) => !s.passed).map((s) => s.name)).toEqual(NAIVE_FAILING);
+    expect(report.scenarios.filter((s) => !s.passed).map((s) => s.name)).toEqual(NAIVE_TRANSFER_FAILING);
   });
 
   test('-t selects scenarios by name', async () => {
