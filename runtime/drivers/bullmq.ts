@@ -25,11 +25,12 @@ import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride }
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 // The workflow engine's errors module has no dependencies: importing it does not load a database client.
 import { isPermanentError } from '../../workflow/errors.js';
-import { asError } from './failure.js';
+import { asError, UnexpectedJobError } from './failure.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
+export { UnexpectedJobError } from './failure.js';
 export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
 
 /** A processor as BullMQ's `Worker` would call it. */
@@ -61,11 +62,6 @@ export interface BullmqDriver extends JobDriver {
   queue(name: string): Queue;
   /** Closes the driver's Redis connections (bounded; never hangs on a dead server). */
   close(): Promise<void>;
-}
-
-/** BullMQ handed out a different job than the one the harness chose (another worker is consuming the queue). */
-export class UnexpectedJobError extends Error {
-  override readonly name = 'UnexpectedJobError';
 }
 
 /** Invalid `bullmqDriver` options. */

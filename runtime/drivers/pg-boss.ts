@@ -32,10 +32,11 @@ import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 // The workflow engine's errors module has no dependencies: importing it does not load a database client.
 import { isPermanentError } from '../../workflow/errors.js';
-import { asError } from './failure.js';
+import { asError, UnexpectedJobError } from './failure.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
+export { UnexpectedJobError } from './failure.js';
 export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
 
 /** A handler as `boss.work` calls it in pg-boss 10: with an array (here always of one job). */
@@ -58,11 +59,6 @@ export type PgBossDriver = JobDriver;
 /** Invalid `pgBossDriver` options. */
 export class PgBossDriverOptionsError extends TypeError {
   override readonly name = 'PgBossDriverOptionsError';
-}
-
-/** pg-boss handed out a different job than the one the harness chose (another worker is fetching from the queue). */
-export class UnexpectedJobError extends Error {
-  override readonly name = 'UnexpectedJobError';
 }
 
 /** pg-boss refused a job because its queue was never created (pg-boss 10 needs `createQueue`). */
