@@ -1,14 +1,15 @@
 /**
- * Dogfooding: faultline simulates the money transfer written as a workflow,
- * with the workflow engine's own sources instrumented too (see
- * ../vitest.config.ts). Every scenario glitches one point — a fixture line or
- * any line, call or return of the engine the transfer executes — and must end
- * with the execution finished and debit, credit and receipt applied exactly
- * once. A failure here is a real engine bug.
+ * Dogfooding: faultline simulates workflows — the money transfer, and the
+ * welcome series (durable context, halt, a delayed resume) — with the workflow
+ * engine's own sources instrumented too (see ../vitest.config.ts). Every
+ * scenario glitches one point — a fixture line or any line, call or return of
+ * the engine the workflow executes — and must end with the execution finished
+ * and each side effect applied exactly once. A failure here is a real engine bug.
  *
- * Run by test/dogfood/dogfood.test.ts (sampled) and vitest.soak.config.ts
- * (exhaustive). Environment:
- * - DOGFOOD_SAMPLE: scenarios per store, or `all` (default `all`);
+ * Run by test/dogfood/dogfood.test.ts (in `npm test` and `npm run soak`);
+ * every point is a scenario (a few seconds per store), so CI is exhaustive.
+ * Environment:
+ * - DOGFOOD_SAMPLE: scenarios per workflow and store, or `all` (default `all`);
  * - DOGFOOD_SEED: seed of the sample (default {@link DEFAULT_SEED});
  * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store;
  * - DOGFOOD_REPORT: where to write a JSON summary for the outer test.
@@ -19,10 +20,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLITCH_KINDS, MemoryQueue, restoreRealClock, simulate, type SimulationReport } from '../../../runtime/index.js';
 import { openStore, type WorkflowStore } from '../../../workflow/index.js';
 import { createLedger, transferWorkflow } from '../../../fixtures/workflows/transfer.js';
+import { FOLLOW_UP_AFTER_MS, welcomeSeries } from '../../../fixtures/workflows/delay.js';
 import type { Mailer } from '../../../fixtures/workflows/ports.js';
 
 /** The seed the default (sampled) CI run uses: the same scenarios on every run. */
@@ -35,20 +37,22 @@ const TRANSFER = { transferId: 't-1', from: 'alice', to: 'bob', amount: 100 };
 
 class RecordingMailer implements Mailer {
   readonly outbox: { to: string; body: string; key: string }[] = [];
+  /** Virtual time each message was sent at, by key. */
+  readonly sentAt = new Map<string, number>();
   async send(to: string, body: string, key: string) {
     this.outbox.push({ to, body, key });
+    this.sentAt.set(key, Date.now());
   }
   async sent(key: string) {
     return this.outbox.some((m) => m.key === key);
   }
 }
 
-/** A database the transfer runs on, fresh for every run of the simulation. */
+/** A database the workflows run on, fresh for every run of a simulation. */
 interface Bank {
-  /** Gives the next run a fresh store and an empty outbox. */
+  /** Gives the next run a fresh store (with the ledger table). */
   reset(): Promise<void>;
   readonly store: WorkflowStore;
-  readonly mailer: RecordingMailer;
   dispose(): Promise<void>;
 }
 
@@ -56,7 +60,6 @@ interface Bank {
 function sqliteBank(): Bank {
   const dir = mkdtempSync(join(tmpdir(), 'fl-dogfood-'));
   let store: WorkflowStore | undefined;
-  let mailer = new RecordingMailer();
   let runs = 0;
   return {
     async reset() {
@@ -65,13 +68,9 @@ function sqliteBank(): Bank {
       runs++;
       store = await openStore(`sqlite:${join(dir, `run-${runs}.db`)}`);
       await createLedger(store);
-      mailer = new RecordingMailer();
     },
     get store() {
       return store!;
-    },
-    get mailer() {
-      return mailer;
     },
     async dispose() {
       await store?.close();
@@ -91,16 +90,11 @@ async function postgresBank(serverUrl: string): Promise<Bank> {
   url.pathname = `/${name}`;
   const store = await openStore(url.toString());
   await createLedger(store);
-  let mailer = new RecordingMailer();
   return {
     async reset() {
       await sql`truncate faultline_entries, faultline_context, faultline_executions, ledger`.execute(store.db);
-      mailer = new RecordingMailer();
     },
     store,
-    get mailer() {
-      return mailer;
-    },
     async dispose() {
       await store.close();
       const drop = new pg.Client({ connectionString: serverUrl });
@@ -111,24 +105,40 @@ async function postgresBank(serverUrl: string): Promise<Bank> {
   };
 }
 
-/** Throws unless the one transfer finished with each side effect applied exactly once. Reads with plain SQL: the engine is instrumented. */
-async function checkExactlyOnce(bank: Bank): Promise<void> {
-  const executions = await bank.store.db.selectFrom('faultline_executions').select(['id', 'status', 'lease_owner']).where('job_name', '=', 'transfer').execute();
+/** The one execution of `jobName`, read with plain SQL (the engine is instrumented); throws unless it finished and released its lease. */
+async function finishedExecution(store: WorkflowStore, jobName: string): Promise<string> {
+  const executions = await store.db.selectFrom('faultline_executions').select(['id', 'status', 'lease_owner']).where('job_name', '=', jobName).execute();
   expect(executions, 'one execution, finished, lease released').toEqual([{ id: expect.any(String), status: 'finished', lease_owner: null }]);
-  const ledger = await bank.store.db.selectFrom('ledger').select(['account', 'amount', 'ref']).orderBy('ref').execute();
+  return executions[0]!.id;
+}
+
+/** The steps recorded `succeeded`, in order. */
+async function succeededSteps(store: WorkflowStore, executionId: string): Promise<string[]> {
+  const rows = await store.db.selectFrom('faultline_entries').select('step').where('execution_id', '=', executionId).where('action', '=', 'succeeded').orderBy('seq').execute();
+  return rows.map((r) => r.step);
+}
+
+/** Throws unless the one transfer finished with debit, credit and receipt each exactly once. */
+async function checkTransfer(store: WorkflowStore, mailer: RecordingMailer): Promise<void> {
+  const id = await finishedExecution(store, 'transfer');
+  const ledger = await store.db.selectFrom('ledger').select(['account', 'amount', 'ref']).orderBy('ref').execute();
   expect(ledger, 'debit and credit each exactly once').toEqual([
     { account: 'bob', amount: 100, ref: 't-1:credit' },
     { account: 'alice', amount: -100, ref: 't-1:debit' },
   ]);
-  expect(bank.mailer.outbox, 'exactly one receipt').toEqual([{ to: 'bob', body: 'You received 100 from alice', key: 't-1:receipt' }]);
-  const succeeded = await bank.store.db
-    .selectFrom('faultline_entries')
-    .select('step')
-    .where('execution_id', '=', executions[0]!.id)
-    .where('action', '=', 'succeeded')
-    .orderBy('seq')
-    .execute();
-  expect(succeeded.map((e) => e.step), 'each step recorded succeeded once, in order').toEqual(['debit', 'credit', 'email']);
+  expect(mailer.outbox, 'exactly one receipt').toEqual([{ to: 'bob', body: 'You received 100 from alice', key: 't-1:receipt' }]);
+  expect(await succeededSteps(store, id), 'each step recorded succeeded once, in order').toEqual(['debit', 'credit', 'email']);
+}
+
+/** Throws unless the welcome series finished with one welcome and one follow-up, three virtual days apart (halt, resume, context). */
+async function checkWelcome(store: WorkflowStore, mailer: RecordingMailer, startedAt: number): Promise<void> {
+  const id = await finishedExecution(store, 'welcome');
+  expect(mailer.outbox.map((m) => m.key), 'one welcome, one follow-up').toEqual(['welcome:u-1', 'follow-up:u-1']);
+  const followUp = mailer.sentAt.get('follow-up:u-1')!;
+  expect(followUp - startedAt, 'follow-up after the delay').toBeGreaterThanOrEqual(FOLLOW_UP_AFTER_MS);
+  // Retries of a failed step take seconds to minutes of virtual time, never another delay.
+  expect(followUp - startedAt, 'follow-up not delayed twice').toBeLessThan(2 * FOLLOW_UP_AFTER_MS);
+  expect(await succeededSteps(store, id), 'each step recorded succeeded once, in order').toEqual(['welcome', 'wait', 'follow-up']);
 }
 
 /** Scenario counts per instrumented file, for the report. */
@@ -147,52 +157,78 @@ afterAll(() => {
 const targets: [string, () => Bank | Promise<Bank>][] = [['sqlite', sqliteBank]];
 if (POSTGRES_URL) targets.push(['postgres', () => postgresBank(POSTGRES_URL)]);
 
-describe.each(targets)('the transfer workflow with the engine instrumented, on %s', (target, makeBank) => {
-  it('finishes with debit, credit and receipt exactly once whatever single point fails', async () => {
-    const bank = await makeBank();
-    const started = performance.now();
-    try {
-      const queue = new MemoryQueue();
-      // Production-like retries: exponential backoff outlasts the 30 s lease a
-      // crashed attempt may leave behind (WorkflowLockedError is transient).
-      queue.define('transfer', (job) => transferWorkflow(bank.store, bank.mailer)(job as never), { attempts: 25, backoff: { type: 'exponential', delay: 1000 } });
-      const report = await simulate(queue, {
-        reset: () => bank.reset(),
-        start: () => queue.enqueue('transfer', TRANSFER),
-        check: () => checkExactlyOnce(bank),
-        kinds: GLITCH_KINDS,
-        ...(SAMPLE !== undefined ? { sample: SAMPLE, seed: SEED } : {}),
-      });
-      const byFile = countByFile(report);
-      const enginePoints = report.points.filter((p) => p.file.startsWith('workflow/'));
-      summaries[target] = {
-        points: report.points.length,
-        enginePoints: enginePoints.length,
-        scenarios: report.scenarios.length,
-        passed: report.passed,
-        failed: report.failed,
-        sample: SAMPLE ?? 'all',
-        seed: SAMPLE !== undefined ? SEED : undefined,
-        seconds: (performance.now() - started) / 1000,
-        byFile,
-        failures: report.scenarios.filter((s) => !s.passed).map((s) => `${s.name}: ${String((s.error as Error)?.message ?? s.error)}`),
-      };
+/** Production-like retries: exponential backoff outlasts the 30 s lease a crashed attempt may leave behind (WorkflowLockedError is transient). */
+const RETRIES = { attempts: 25, backoff: { type: 'exponential', delay: 1000 } } as const;
 
-      expect(report.clean.passed, `clean run: ${String(report.clean.error)}`).toBe(true);
-      expect(report.failed, report.toString()).toBe(0);
-      // The engine itself was traced and glitched, not just the fixture.
-      expect(enginePoints.length).toBeGreaterThanOrEqual(200);
-      expect(report.points.some((p) => p.key.startsWith('workflow/engine.ts:'))).toBe(true);
-      expect(report.points.some((p) => p.key.startsWith('workflow/queries.ts:'))).toBe(true);
-      if (SAMPLE === undefined) {
-        expect(report.scenarios).toHaveLength(report.points.length);
-        expect(Object.keys(byFile)).toEqual(expect.arrayContaining(['workflow/engine.ts', 'workflow/queries.ts', 'fixtures/workflows/transfer.ts']));
-      } else {
-        expect(report.scenarios).toHaveLength(Math.min(SAMPLE, report.points.length));
-        expect(report.scenarios.filter((s) => s.point.file.startsWith('workflow/')).length).toBeGreaterThan(SAMPLE / 2);
-      }
-    } finally {
-      await bank.dispose();
-    }
+/** Simulates over every traced point (or the seeded sample), records the summary under `name`, and asserts it. */
+async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, options: { start: () => unknown; check: () => Promise<void> }): Promise<void> {
+  const started = performance.now();
+  const report = await simulate(queue, {
+    reset: () => bank.reset(),
+    start: options.start,
+    check: options.check,
+    kinds: GLITCH_KINDS,
+    ...(SAMPLE !== undefined ? { sample: SAMPLE, seed: SEED } : {}),
+  });
+  const byFile = countByFile(report);
+  const enginePoints = report.points.filter((p) => p.file.startsWith('workflow/'));
+  summaries[name] = {
+    points: report.points.length,
+    enginePoints: enginePoints.length,
+    scenarios: report.scenarios.length,
+    passed: report.passed,
+    failed: report.failed,
+    sample: SAMPLE ?? 'all',
+    ...(SAMPLE !== undefined ? { seed: SEED } : {}),
+    seconds: (performance.now() - started) / 1000,
+    byFile,
+    engineKeys: enginePoints.map((p) => p.name),
+    failures: report.scenarios.filter((s) => !s.passed).map((s) => `${s.name}: ${String((s.error as Error)?.message ?? s.error)}`),
+  };
+
+  expect(report.clean.passed, `clean run: ${String(report.clean.error)}`).toBe(true);
+  expect(report.failed, report.toString()).toBe(0);
+  // The engine itself was traced and glitched, not just the fixture.
+  expect(enginePoints.length).toBeGreaterThanOrEqual(200);
+  expect(report.points.some((p) => p.key.startsWith('workflow/engine.ts:'))).toBe(true);
+  expect(report.points.some((p) => p.key.startsWith('workflow/queries.ts:'))).toBe(true);
+  expect(report.scenarios).toHaveLength(SAMPLE === undefined ? report.points.length : Math.min(SAMPLE, report.points.length));
+}
+
+describe.each(targets)('workflows with the engine instrumented, on %s', (target, makeBank) => {
+  let bank: Bank;
+  beforeAll(async () => {
+    bank = await makeBank();
+  });
+  afterAll(async () => {
+    await bank?.dispose();
+  });
+
+  it('transfer: debit, credit and receipt exactly once whatever single point fails', async () => {
+    const queue = new MemoryQueue();
+    let mailer = new RecordingMailer();
+    queue.define('transfer', (job) => transferWorkflow(bank.store, mailer)(job as never), RETRIES);
+    await simulateAndAssert(`${target} transfer`, queue, bank, {
+      start: () => {
+        mailer = new RecordingMailer();
+        return queue.enqueue('transfer', TRANSFER);
+      },
+      check: () => checkTransfer(bank.store, mailer),
+    });
+  });
+
+  it('welcome series (context, halt, delayed resume): one welcome and one follow-up whatever single point fails', async () => {
+    const queue = new MemoryQueue();
+    let mailer = new RecordingMailer();
+    let startedAt = 0;
+    queue.define('welcome', (job) => welcomeSeries(bank.store, queue, mailer)(job as never), RETRIES);
+    await simulateAndAssert(`${target} welcome-series`, queue, bank, {
+      start: () => {
+        mailer = new RecordingMailer();
+        startedAt = Date.now();
+        return queue.enqueue('welcome', { userId: 'u-1', email: 'u1@example.com' });
+      },
+      check: () => checkWelcome(bank.store, mailer, startedAt),
+    });
   });
 });
