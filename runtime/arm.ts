@@ -2,16 +2,16 @@
 import { TransientError } from './errors.js';
 import { glitchCondition, setExecuted, type Glitch } from './glitch.js';
 import { disarmSites, runtimeState } from './host.js';
-import { coversSite, resolveGlitchKey, siteIdsOf, type ResolvedKey } from './keys.js';
+import { coversSite, resolveCachedKey, type ResolvedKey } from './keys.js';
 import { argsMatch, matches } from './matchers.js';
-import { newEpoch, updateOn, type ArmedGlitch, type RuntimeState, type ScopeContext } from './state.js';
+import { clearMarks, updateOn, type ArmedGlitch, type CachedKey, type RuntimeState, type ScopeContext } from './state.js';
 
 /**
  * Resolves `glitch`'s key against the instrumented code loaded now (throwing
  * `UnknownGlitchKeyError` / `AmbiguousGlitchKeyError`).
  */
 export function resolveGlitch(glitch: Glitch): ResolvedKey {
-  return resolveGlitchKey(runtimeState, glitch.kind, glitch.key);
+  return resolveCachedKey(runtimeState, glitch.kind, glitch.key).resolved;
 }
 
 /**
@@ -22,8 +22,7 @@ export function resolveGlitch(glitch: Glitch): ResolvedKey {
  */
 export async function withGlitch<T>(glitch: Glitch, run: () => T | Promise<T>): Promise<T> {
   const state = runtimeState;
-  const resolved = resolveGlitch(glitch);
-  const armed = arm(state, glitch, resolved);
+  const armed = arm(state, glitch, resolveCachedKey(state, glitch.kind, glitch.key));
   try {
     const parent = state.scope.getStore();
     const context: ScopeContext = { traces: parent?.traces ?? [], glitches: [...(parent?.glitches ?? []), armed] };
@@ -33,36 +32,51 @@ export async function withGlitch<T>(glitch: Glitch, run: () => T | Promise<T>): 
   }
 }
 
-function arm(state: RuntimeState, glitch: Glitch, resolved: ResolvedKey): ArmedGlitch {
+function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey): ArmedGlitch {
   const condition = glitchCondition(glitch);
-  const test: (value: unknown) => boolean = !condition
-    ? () => true
+  const test: ArmedGlitch['test'] = !condition
+    ? null
     : 'args' in condition
       ? (args) => argsMatch(condition.args, args as unknown[])
       : (value) => matches(condition.value, value);
   const armed: ArmedGlitch = {
     glitch,
-    ids: siteIdsOf(state, resolved),
+    ids: new Set(ids),
     covers: (path, site) => coversSite(resolved, path, site),
     test,
     error: (probe) => {
       setExecuted(glitch, true);
-      const error = new TransientError(glitch);
-      // Start the stack at the instrumented line that called the probe, so source maps point at the user's code.
-      Error.captureStackTrace(error, probe);
-      return error;
+      return transientError(glitch, probe);
     },
     fired: false,
     active: true,
   };
   setExecuted(glitch, false);
-  for (const id of armed.ids) state.mask[id]++;
-  // Sites marked idle earlier must look at the mask again.
-  newEpoch(state);
+  for (const id of ids) state.mask[id]++;
+  // Only these sites gained work: the others' marks stay valid.
+  clearMarks(state, ids);
   state.armedGlitches.add(armed);
   state.armed = state.armedGlitches.size;
   updateOn(state);
   return armed;
+}
+
+/**
+ * The `TransientError` of `glitch`, its stack starting at the instrumented
+ * line that called `probe` (so source maps point at the user's code). The
+ * stack is captured once: not by the constructor, only by captureStackTrace.
+ */
+function transientError(glitch: Glitch, probe: Function): TransientError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let error: TransientError;
+  try {
+    error = new TransientError(glitch);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  Error.captureStackTrace(error, probe);
+  return error;
 }
 
 function disarm(state: RuntimeState, armed: ArmedGlitch): void {

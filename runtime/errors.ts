@@ -35,8 +35,8 @@ brandClass(GlitchKeyTypeError, 'GlitchKeyTypeError');
 
 /** Instrumented code registered sites the runtime cannot read (built by another faultline version?). */
 export class ProbeRegistrationError extends TypeError {
-  constructor(readonly path: unknown, detail: string) {
-    super(`faultline: cannot register the probe sites of ${String(path)}: ${detail} (was it instrumented by another faultline version?)`);
+  constructor(readonly path: unknown, detail: string, options?: ErrorOptions) {
+    super(`faultline: cannot register the probe sites of ${String(path)}: ${detail} (was it instrumented by another faultline version?)`, options);
     this.name = 'ProbeRegistrationError';
   }
 }

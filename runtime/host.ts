@@ -5,18 +5,20 @@
  * modules hold a reference to that very object, and its ids must not move).
  *
  * Probe cost, by mode:
- * - idle: instrumented code checks `on` (0) and calls nothing, except `r`,
- *   which returns its value after one check;
+ * - idle: instrumented code checks `on` (0) and calls nothing;
  * - traced or armed: one per-site epoch check (`marks[id] !== epoch`); only a
  *   site with work left this epoch (not yet recorded by the trace, or covered
- *   by an armed glitch) looks up the async context.
+ *   by an armed glitch) looks up the async context. A call probe allocates its
+ *   arguments array only when `c` says an armed glitch needs to match it.
  */
-import { GLOBAL_NAME, type ProbeHost, type SiteTuple } from './protocol.js';
+import { GLOBAL_NAME, type ProbeHost, type SiteTable } from './protocol.js';
 import { registerFile } from './registry.js';
 import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState, type ScopeContext } from './state.js';
 
 /** Marks the probed value of line probes, which have none. */
 const NO_VALUE: unknown = Symbol('faultline.no-value');
+/** Marks a call probe's value not passed yet: a glitch with matchers makes `c` answer true instead of firing. */
+const ARGS_LATER: unknown = Symbol('faultline.args-later');
 
 type HostWithState = ProbeHost & { [STATE_KEY]?: RuntimeState };
 
@@ -30,7 +32,8 @@ export function installHost(): RuntimeState {
   const global = globalThis as unknown as Record<string, HostWithState | undefined>;
   let host = global[GLOBAL_NAME];
   if (typeof host !== 'object' || host === null) {
-    host = { on: 0, n: 0 } as HostWithState;
+    // The stub's properties in the stub's order (attachProbes fills in the methods), so every host has one shape.
+    host = { on: 0, n: 0, q: undefined, file: null, l: null, a: null, c: null, C: null, r: null } as unknown as HostWithState;
     global[GLOBAL_NAME] = host;
   }
   if (typeof host.n !== 'number') host.n = 0;
@@ -43,7 +46,7 @@ export function installHost(): RuntimeState {
   const queued = host.q;
   // Cleared, not deleted: `delete` would drop the host into dictionary mode and slow every `on` check.
   host.q = undefined;
-  if (Array.isArray(queued)) for (const [path, sites, base] of queued) registerFile(state, path, sites, base);
+  if (Array.isArray(queued)) for (const [path, count, table, base] of queued) registerFile(state, path, count, table, base);
   ensureCapacity(state, host.n);
   updateOn(state);
   return state;
@@ -53,10 +56,10 @@ export function installHost(): RuntimeState {
 function attachProbes(state: RuntimeState): void {
   const host = state.host;
 
-  function file(path: string, sites: SiteTuple[]): number {
+  function file(path: string, count: number, table: SiteTable): number {
     const base = host.n;
-    registerFile(state, path, sites, base); // validates before any id is allocated
-    host.n = base + sites.length;
+    registerFile(state, path, count, table, base); // validates before any id is allocated
+    host.n = base + count;
     return base;
   }
 
@@ -69,13 +72,17 @@ function attachProbes(state: RuntimeState): void {
     if (state.marks[id] !== state.epoch) probeSlowPath(state, id, NO_VALUE, a);
   }
 
-  function c(id: number, args: unknown[]): void {
-    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, args, c);
+  function c(id: number): boolean {
+    return state.marks[id] !== state.epoch && probeSlowPath(state, id, ARGS_LATER, c);
+  }
+
+  function C(id: number, args: unknown[]): void {
+    const context = state.scope.getStore();
+    if (context !== undefined) fireIfArmed(state, context, id, args, C);
   }
 
   function r<T>(id: number, value: T): T {
-    // Return probes are not guarded by `on` in instrumented code (they must pass the value through).
-    if (host.on !== 0 && state.marks[id] !== state.epoch) probeSlowPath(state, id, value, r);
+    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, value, r);
     return value;
   }
 
@@ -83,6 +90,7 @@ function attachProbes(state: RuntimeState): void {
   host.l = l;
   host.a = a;
   host.c = c;
+  host.C = C;
   host.r = r;
 }
 
@@ -90,8 +98,10 @@ function attachProbes(state: RuntimeState): void {
  * A probe whose site is not marked for this epoch: records it in the traces
  * of the current async context, fires an armed glitch of that context that
  * matches, and marks the site when it has nothing left to do this epoch.
+ * Returns true when `value` is {@link ARGS_LATER} and an armed glitch needs
+ * the arguments to decide.
  */
-function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): void {
+function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): boolean {
   const context = state.scope.getStore();
   let done = true;
   if (state.tracing !== 0) {
@@ -102,10 +112,11 @@ function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: F
     done = sole !== null && context !== undefined && context.traces.includes(sole);
   }
   if (state.mask[id] !== 0) {
-    done = false;
-    if (context !== undefined) fireIfArmed(state, context, id, value, probe);
+    // Covered by an armed glitch: never marked, the probe must look again next time.
+    return context !== undefined && fireIfArmed(state, context, id, value, probe);
   }
   if (done) state.marks[id] = state.epoch;
+  return false;
 }
 
 function recordSite(context: ScopeContext, id: number): void {
@@ -116,15 +127,23 @@ function recordSite(context: ScopeContext, id: number): void {
   }
 }
 
-/** Fires the first armed glitch of `context` that covers site `id` and matches `value`. */
-function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): void {
+/**
+ * Fires the first armed glitch of `context` that covers site `id` and matches
+ * `value`. With `value` {@link ARGS_LATER}, answers true instead at the first
+ * covering glitch that has matchers (the caller then passes the arguments).
+ */
+function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): boolean {
   for (const armed of context.glitches) {
     if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
-    if (value !== NO_VALUE && !armed.test(value)) continue;
+    if (armed.test !== null && value !== NO_VALUE) {
+      if (value === ARGS_LATER) return true;
+      if (!armed.test(value)) continue;
+    }
     disarmSites(state, armed);
     armed.fired = true;
     throw armed.error(probe);
   }
+  return false;
 }
 
 /** Removes an armed glitch's sites from the mask (after it fired, or when its run ends). */

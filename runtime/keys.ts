@@ -8,8 +8,8 @@
 import { AmbiguousGlitchKeyError, UnknownGlitchKeyError } from './errors.js';
 import type { GlitchKind } from './glitch.js';
 import { SiteCode, type SiteCodeValue, type SiteTuple } from './protocol.js';
-import { fileIndex } from './registry.js';
-import type { FileRegistration, RuntimeState } from './state.js';
+import { fileIndex, fileSites } from './registry.js';
+import type { CachedKey, FileRegistration, RuntimeState } from './state.js';
 
 /** A key resolved to one instrumented line or function. */
 export interface ResolvedKey {
@@ -41,6 +41,22 @@ export function resolveGlitchKey(state: RuntimeState, kind: GlitchKind, key: str
     : resolveFunctionKey(state, kind, key);
 }
 
+/**
+ * {@link resolveGlitchKey} plus the ids of every site the key covers
+ * ({@link siteIdsOf}), cached until the next file registration: a simulation
+ * arms the same few keys scenario after scenario.
+ */
+export function resolveCachedKey(state: RuntimeState, kind: GlitchKind, key: string): CachedKey {
+  const cacheKey = `${kind} ${key}`;
+  let cached = state.keyCache.get(cacheKey);
+  if (cached === undefined) {
+    const resolved = resolveGlitchKey(state, kind, key);
+    cached = { resolved, ids: [...siteIdsOf(state, resolved)] };
+    state.keyCache.set(cacheKey, cached);
+  }
+  return cached;
+}
+
 /** Whether `site` of a file at `path` is one where a glitch on `resolved` fires. */
 export function coversSite(resolved: ResolvedKey, path: string, [line, kind, fn]: SiteTuple): boolean {
   if (path !== resolved.path || kind !== resolved.siteKind) return false;
@@ -51,7 +67,7 @@ export function coversSite(resolved: ResolvedKey, path: string, [line, kind, fn]
 export function siteIdsOf(state: RuntimeState, resolved: ResolvedKey): Set<number> {
   const ids = new Set<number>();
   for (const file of state.registrations.get(resolved.path) ?? []) {
-    file.sites.forEach((site, i) => {
+    fileSites(file).forEach((site, i) => {
       if (coversSite(resolved, file.path, site)) ids.add(file.base + i);
     });
   }
@@ -183,7 +199,7 @@ function closestFunctions(state: RuntimeState, fn: string, file: FileRegistratio
 /** Functions with a call or return site within a few lines of `line`. */
 function functionsNearLine(file: FileRegistration, line: number): string[] {
   const near = new Map<string, number>();
-  file.sites.forEach(([siteLine, kind, fn]) => {
+  fileSites(file).forEach(([siteLine, kind, fn]) => {
     if ((kind === SiteCode.call || kind === SiteCode.return) && fn !== undefined) {
       const distance = Math.abs(siteLine - line);
       near.set(fn, Math.min(near.get(fn) ?? Infinity, distance));
@@ -201,7 +217,7 @@ function nearestLinesOfFunctions(state: RuntimeState, keys: string[]): string[] 
     const file = state.latest.get(qualified.slice(0, colon));
     const entry = file && fileIndex(file).functions.get(qualified.slice(colon + 1));
     const call = entry?.call[0];
-    return call === undefined ? [] : [`${file!.path}:${file!.sites[call - file!.base]![0]}`];
+    return call === undefined ? [] : [`${file!.path}:${fileSites(file!)[call - file!.base]![0]}`];
   });
 }
 

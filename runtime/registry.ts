@@ -1,30 +1,33 @@
 /** The site registry: what each probe id means, and per-file indexes for key resolution. */
 import { ProbeRegistrationError } from './errors.js';
-import { SiteCode, type SiteTuple } from './protocol.js';
+import { decodeSites, SiteCode, type SiteTable, type SiteTuple } from './protocol.js';
 import { ensureCapacity, type FileIndex, type FileRegistration, type RuntimeState, type SiteInfo } from './state.js';
 
 /**
- * Records the sites of one instrumented file whose ids start at `base`.
+ * Records the `count` sites of one instrumented file, encoded in `table`,
+ * whose ids start at `base`. The table is decoded only when something needs
+ * the sites (key resolution, a trace's report, a glitch armed on the file).
  * Registering a path again (module re-evaluated) makes the new registration
  * the one keys resolve to; ids of the old one keep resolving to their sites.
+ * @throws {ProbeRegistrationError} when the arguments are not a path, a site count, a table and an id.
  */
-export function registerFile(state: RuntimeState, path: string, sites: readonly SiteTuple[], base: number): void {
+export function registerFile(state: RuntimeState, path: string, count: number, table: SiteTable, base: number): void {
   if (typeof path !== 'string' || path.length === 0) throw new ProbeRegistrationError(path, 'the file path is not a non-empty string');
-  if (!Array.isArray(sites)) throw new ProbeRegistrationError(path, 'the site list is not an array');
+  if (!Number.isInteger(count) || count < 0) throw new ProbeRegistrationError(path, `the site count ${String(count)} is not a non-negative integer`);
+  if (typeof table !== 'string') throw new ProbeRegistrationError(path, 'the site table is not a string');
   if (!Number.isInteger(base) || base < 0) throw new ProbeRegistrationError(path, `the first site id ${String(base)} is not a non-negative integer`);
-  const file: FileRegistration = { path, base, sites };
-  ensureCapacity(state, base + sites.length);
-  for (let i = 0; i < sites.length; i++) {
-    const [line, kind, fn] = sites[i]!;
-    state.sites[base + i] = { file, line, kind, fn } satisfies SiteInfo;
-  }
+  const file: FileRegistration = { path, base, count, table };
+  ensureCapacity(state, base + count);
+  insertByBase(state.files, file);
   state.latest.set(path, file);
+  state.keyCache.clear();
   const all = state.registrations.get(path);
   if (all) all.push(file);
   else state.registrations.set(path, [file]);
   // A glitch armed on this file also covers a copy of it loaded while it is armed.
   for (const armed of state.armedGlitches) {
     if (!armed.active || armed.fired) continue;
+    const sites = fileSites(file);
     for (let i = 0; i < sites.length; i++) {
       if (armed.covers(path, sites[i]!) && !armed.ids.has(base + i)) {
         armed.ids.add(base + i);
@@ -32,6 +35,44 @@ export function registerFile(state: RuntimeState, path: string, sites: readonly 
       }
     }
   }
+}
+
+/** Inserts `file` keeping `files` sorted by base (the stub's queue arrives in order, so this appends). */
+function insertByBase(files: FileRegistration[], file: FileRegistration): void {
+  let at = files.length;
+  while (at > 0 && files[at - 1]!.base > file.base) at--;
+  files.splice(at, 0, file);
+}
+
+/**
+ * The decoded sites of a registration.
+ * @throws {ProbeRegistrationError} when its table is malformed.
+ */
+export function fileSites(file: FileRegistration): readonly SiteTuple[] {
+  if (file.sites) return file.sites;
+  try {
+    return (file.sites = decodeSites(file.table, file.count));
+  } catch (error) {
+    throw new ProbeRegistrationError(file.path, (error as Error).message, { cause: error });
+  }
+}
+
+/** The site with id `id`, or undefined when no registration holds it. */
+export function siteInfo(state: RuntimeState, id: number): SiteInfo | undefined {
+  const files = state.files;
+  let low = 0;
+  let high = files.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const file = files[middle]!;
+    if (id < file.base) high = middle - 1;
+    else if (id >= file.base + file.count) low = middle + 1;
+    else {
+      const [line, kind, fn] = fileSites(file)[id - file.base]!;
+      return { file, line, kind, fn };
+    }
+  }
+  return undefined;
 }
 
 /** The fully qualified key of a site: `"<file>:<line>"` for line sites, `"<file>:<fnKey>"` for call/return sites. */
@@ -46,7 +87,7 @@ export function fileIndex(file: FileRegistration): FileIndex {
   if (file.index) return file.index;
   const lines: FileIndex['lines'] = new Map();
   const functions: FileIndex['functions'] = new Map();
-  file.sites.forEach(([line, kind, fn], i) => {
+  fileSites(file).forEach(([line, kind, fn], i) => {
     const id = file.base + i;
     if (kind === SiteCode.line || kind === SiteCode.after) {
       let entry = lines.get(line);

@@ -6,8 +6,9 @@
  * every copy must see the same sites, traces and armed glitches.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ProbeHost, SiteCodeValue, SiteTuple } from './protocol.js';
+import type { ProbeHost, SiteCodeValue, SiteTable, SiteTuple } from './protocol.js';
 import type { Glitch } from './glitch.js';
+import type { ResolvedKey } from './keys.js';
 
 /** Property of the host object holding the {@link RuntimeState}. */
 export const STATE_KEY = Symbol.for('faultline.runtime.state');
@@ -20,8 +21,13 @@ export interface FileRegistration {
   readonly path: string;
   /** Id of the first site; site `i` has id `base + i`. */
   readonly base: number;
-  readonly sites: readonly SiteTuple[];
-  /** Built on first key resolution, so loading instrumented code stays cheap. */
+  /** Number of sites. */
+  readonly count: number;
+  /** The encoded sites, as the instrumented code registered them. */
+  readonly table: SiteTable;
+  /** Decoded from `table` on first use (see registry.ts `fileSites`), so loading instrumented code stays cheap. */
+  sites?: readonly SiteTuple[];
+  /** Built on first key resolution. */
   index?: FileIndex;
 }
 
@@ -41,6 +47,12 @@ export interface SiteInfo {
   readonly fn: string | undefined;
 }
 
+/** A resolved glitch key with the ids of every site it covers. */
+export interface CachedKey {
+  readonly resolved: ResolvedKey;
+  readonly ids: readonly number[];
+}
+
 /** A running `trace`. */
 export interface ActiveTrace {
   /** Site ids in first-execution order. */
@@ -56,8 +68,11 @@ export interface ArmedGlitch {
   readonly ids: Set<number>;
   /** Which sites of a newly registered file it also covers. */
   readonly covers: (path: string, site: SiteTuple) => boolean;
-  /** Whether the probed value (arguments array or return value) satisfies the glitch's matchers. */
-  readonly test: (value: unknown) => boolean;
+  /**
+   * Whether the probed value (arguments array or return value) satisfies the
+   * glitch's matchers; null when the glitch has none (any execution fires it).
+   */
+  readonly test: ((value: unknown) => boolean) | null;
   /** Builds the error to throw, its stack starting at the caller of `probe`. */
   readonly error: (probe: Function) => Error;
   fired: boolean;
@@ -73,8 +88,10 @@ export interface ScopeContext {
 export interface RuntimeState {
   readonly host: ProbeHost;
   readonly scope: AsyncLocalStorage<ScopeContext>;
-  /** Site id → site (ids of files registered before the runtime loaded included). */
-  readonly sites: (SiteInfo | undefined)[];
+  /** Every registration, by ascending `base` (ids are allocated in order): what a site id belongs to. */
+  readonly files: FileRegistration[];
+  /** Resolved glitch keys by `"<kind> <key>"`; cleared whenever a file registers, since resolution depends on what is loaded. */
+  readonly keyCache: Map<string, CachedKey>;
   /** path → latest registration: what key resolution sees. */
   readonly latest: Map<string, FileRegistration>;
   /** path → every registration, oldest first: what an armed glitch covers. */
@@ -85,8 +102,9 @@ export interface RuntimeState {
   /** The one active trace when `tracing === 1`, else null. */
   soleTrace: ActiveTrace | null;
   /**
-   * Bumped whenever a site may gain work (a trace starts, a glitch is armed),
-   * so every site takes the slow path again once.
+   * Bumped when every site may gain work (a trace starts), so every site
+   * takes the slow path again once. Arming a glitch clears only its own
+   * sites' marks instead.
    */
   epoch: number;
   /**
@@ -108,7 +126,8 @@ export function createState(host: ProbeHost): RuntimeState {
   return {
     host,
     scope: new AsyncLocalStorage<ScopeContext>(),
-    sites: [],
+    files: [],
+    keyCache: new Map(),
     latest: new Map(),
     registrations: new Map(),
     tracing: 0,
@@ -142,6 +161,12 @@ export function newEpoch(state: RuntimeState): void {
     state.epoch = 0;
   }
   state.epoch++;
+}
+
+/** Makes sites `ids` take the slow path again (they gained work: a glitch was armed on them). */
+export function clearMarks(state: RuntimeState, ids: Iterable<number>): void {
+  // 0 is never an epoch (numbering starts at 1 and restarts at 1).
+  for (const id of ids) state.marks[id] = 0;
 }
 
 /** Keeps the host's `on` flag equal to the number of active traces and armed glitches. */

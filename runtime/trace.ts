@@ -1,7 +1,7 @@
 /** `trace`: which instrumented points one run executes. */
 import { runtimeState } from './host.js';
 import { SiteCode, type SiteKind } from './protocol.js';
-import { siteKey } from './registry.js';
+import { siteInfo, siteKey } from './registry.js';
 import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
 /** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
@@ -84,7 +84,7 @@ function toSites(state: RuntimeState, ids: readonly number[]): TracedSite[] {
   const seen = new Set<string>();
   const sites: TracedSite[] = [];
   for (const id of ids) {
-    const site = state.sites[id];
+    const site = siteInfo(state, id);
     if (!site) continue;
     const kind = KIND_NAMES[site.kind]!;
     const key = siteKey(site);

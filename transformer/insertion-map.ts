@@ -41,7 +41,8 @@ export function originalOffsets(text: string, code: string, map: { mappings: str
 }
 
 const CLASS_START = /^(?:export\s+(?:default\s+)?)?(?:abstract\s+)?class\b|^@/;
-const OWN_LINE_PROBES = [`globalThis.${GLOBAL_NAME}`, `${HOST_ID}.a(`, `${HOST_ID}.c(`, `${HOST_ID}.on&&${HOST_ID}.r(`];
+// The implicit return either stands alone (`on&&r(…,void 0);`) or closes the guard an after-line probe opened (`r(…,void 0));`).
+const OWN_LINE_PROBES = [`globalThis.${GLOBAL_NAME}`, `${HOST_ID}.a(`, `${HOST_ID}.c(`, `${HOST_ID}.on&&${HOST_ID}.r(`, ',void 0));'];
 
 function lineStarts(text: string): number[] {
   const starts = [0];

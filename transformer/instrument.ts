@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
-import { BASE_ID, HOST_ID, type SiteKind } from '../runtime/protocol.js';
+import { BASE_ID, HOST_ID, type SiteKind, VALUE_ID } from '../runtime/protocol.js';
 import { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
@@ -19,7 +19,7 @@ export interface ProbeSite {
   id: number;
   /** File path relative to the instrumentation root, with `/` separators. */
   file: string;
-  /** 1-based line: where the probed statement starts (call: the body's start; return: the returned expression, or the bare `return`). */
+  /** 1-based line: where the probed statement starts (call: the body's start; return: the end of the returned expression, where its probe runs, or the bare `return`). */
   line: number;
   /** 0-based column of the same position. */
   column: number;
@@ -42,11 +42,11 @@ export interface InstrumentResult {
   sites: ProbeSite[];
 }
 
-const LINE_PROBE = `${HOST_ID}.on&&${HOST_ID}.l(${BASE_ID}+`;
-const AFTER_PROBE = `;${HOST_ID}.on&&${HOST_ID}.a(${BASE_ID}+`;
-const CALL_PROBE = `${HOST_ID}.on&&${HOST_ID}.c(${BASE_ID}+`;
-const RETURN_PROBE = `${HOST_ID}.r(${BASE_ID}+`;
-const IMPLICIT_RETURN_PROBE = `${HOST_ID}.on&&${HOST_ID}.r(${BASE_ID}+`;
+const H = HOST_ID;
+const B = BASE_ID;
+const V = VALUE_ID;
+/** The one check every probe makes: the calls behind it run only while something is traced or armed. */
+const GUARD = `${H}.on&&`;
 const SEMICOLON = 59;
 
 /**
@@ -133,21 +133,49 @@ class Walker {
     private readonly file: string,
   ) {}
 
-  /** Probes each statement of a statement list by its action. */
-  list(statements: readonly Node[]): void {
-    for (let i = 0; i < statements.length; i++) this.statement(statements[i]!);
+  /**
+   * Probes each statement of a statement list by its action. Probes that run
+   * back to back share one guard (see {@link Walker.probe}): the after-line
+   * probe of a statement and the line probe of the very next one.
+   * `opened`: the probe before the list (a call probe) left its guard open
+   * for the first statement's line probe. `tail`: a probe right after the
+   * list (an implicit return) can close a guard the last statement opens.
+   * Returns whether the last statement left its guard open for that tail.
+   */
+  list(statements: readonly Node[], opened = false, tail = false): boolean {
+    let open = opened;
+    for (let i = 0; i < statements.length; i++) {
+      const next = statements[i + 1];
+      open = this.statement(statements[i]!, open, next === undefined ? tail : hasLineProbe(next));
+    }
+    return open;
   }
 
-  private statement(node: Node): void {
+  /** Probes one statement; returns whether its after-line probe left the guard open for the next probe. */
+  private statement(node: Node, opened: boolean, joinNext: boolean): boolean {
     const action = statementAction(node);
-    if (action === Action.Skip) return;
-    if (action === Action.None) return this.visit(node, null);
-    const { line, column } = node.loc!.start;
-    this.s.insert(node.start!, `${LINE_PROBE}${this.site('line', line, column)});`);
-    this.visit(node, null);
-    if (action === Action.Line && !endsAbruptly(node)) {
-      this.s.insert(node.end!, `${AFTER_PROBE}${this.site('after', line, column)});`);
+    if (action === Action.Skip) return false;
+    if (action === Action.None) {
+      this.visit(node, null);
+      return false;
     }
+    const { line, column } = node.loc!.start;
+    this.probe(node.start!, '', `${H}.l(${B}+${this.site('line', line, column)})`, opened, false);
+    this.visit(node, null);
+    if (action !== Action.Line || endsAbruptly(node)) return false;
+    // `;` ends a statement written without one (ASI) before the probe.
+    this.probe(node.end!, ';', `${H}.a(${B}+${this.site('after', line, column)})`, false, joinNext);
+    return joinNext;
+  }
+
+  /**
+   * Inserts one probe call at `position` under the `on` guard. Alone:
+   * `on&&call;`. Two probes that nothing can run between (only whitespace and
+   * comments separate them) share the guard, each call on its own line: the
+   * first opens it (`on&&(call,`), the next probe closes it (`call);`).
+   */
+  private probe(position: number, lead: string, call: string, closes: boolean, opens: boolean): void {
+    this.s.insert(position, closes ? `${call});` : opens ? `${lead}${GUARD}(${call},` : `${lead}${GUARD}${call};`);
   }
 
   /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
@@ -155,7 +183,7 @@ class Walker {
     const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
     if (action === Action.Skip || action === Action.None) return this.visit(node, null);
     this.s.insert(node.start!, '{');
-    this.statement(node);
+    this.statement(node, false, false);
     this.s.insert(node.end!, '}');
   }
 
@@ -227,20 +255,29 @@ class Walker {
         // An unterminated directive followed by our probe on its line would no longer be a statement of its own.
         if (this.code.charCodeAt(at - 1) !== SEMICOLON) prefix = ';';
       }
-      this.s.insert(at, `${prefix}${CALL_PROBE}${this.site('call', line, column, key)},[${args}]);`);
       const statements = body.body as Node[];
-      this.list(statements);
-      if (statements.length === 0 || !endsAbruptly(statements[statements.length - 1]!)) {
+      const first = statements[0];
+      const last = statements[statements.length - 1];
+      const implicitReturn = last === undefined || !endsAbruptly(last);
+      // The call probe shares its guard with the first statement's line probe, or with the implicit return of an empty body.
+      const callOpens = first === undefined ? true : hasLineProbe(first);
+      const call = this.site('call', line, column, key);
+      this.probe(at, prefix, `${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}])`, false, callOpens);
+      const open = this.list(statements, callOpens && first !== undefined, implicitReturn);
+      if (implicitReturn) {
         const end = body.loc!.end;
-        this.s.insert(body.end! - 1, `${IMPLICIT_RETURN_PROBE}${this.site('return', end.line, end.column - 1, key)},void 0);`);
+        const ret = this.site('return', end.line, end.column - 1, key);
+        this.probe(body.end! - 1, '', `${H}.r(${B}+${ret},void 0)`, open || first === undefined, false);
       }
     } else {
       const { line, column } = body.loc!.start;
       const call = this.site('call', line, column, key);
-      const ret = this.site('return', line, column, key);
-      this.s.insert(body.start!, `(${CALL_PROBE}${call},[${args}]),${RETURN_PROBE}${ret},(`);
+      this.s.insert(body.start!, `(${GUARD}${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}]),${V}=(`);
       this.visit(body, null);
-      this.s.insert(body.end!, ')))');
+      // The return site is where its probe runs: after the value, at the end of the body.
+      const end = body.loc!.end;
+      const ret = this.site('return', end.line, end.column, key);
+      this.s.insert(body.end!, `),${returnProbe(ret)})`);
     }
     this.fnKey = outerKey;
   }
@@ -258,7 +295,12 @@ class Walker {
     return id != null ? (id.name as string) : anonymousKey(node);
   }
 
-  /** `return x` → `return __fl$.r(id,(x))`; `return` → `return __fl$.r(id,void 0)`. */
+  /**
+   * `return x` → `return (__fl$v=(x),__fl$.on?__fl$.r(id,__fl$v):__fl$v)`;
+   * `return` → `return __fl$.on?__fl$.r(id,void 0):void 0`. The value is read
+   * back in the same conditional that checks `on`, so no user code (a matcher
+   * re-entering this module) can run between the assignment and the read.
+   */
   private ret(node: Node): void {
     const argument = node.argument as Node | null;
     if (this.fnKey === null) {
@@ -266,16 +308,17 @@ class Walker {
       if (argument !== null) this.visit(argument, null);
       return;
     }
-    // The site is where its probe call is: the returned expression (which may start on a later line, inside parentheses).
-    const { line, column } = (argument ?? node).loc!.start;
-    const id = this.site('return', line, column, this.fnKey);
     if (argument === null) {
-      this.s.insert(node.start! + 'return'.length, ` ${RETURN_PROBE}${id},void 0)`);
+      const { line, column } = node.loc!.start;
+      const id = this.site('return', line, column, this.fnKey);
+      this.s.insert(node.start! + 'return'.length, ` ${H}.on?${H}.r(${B}+${id},void 0):void 0`);
       return;
     }
-    this.s.insert(argument.start!, `${RETURN_PROBE}${id},(`);
+    this.s.insert(argument.start!, `(${V}=(`);
     this.visit(argument, null);
-    this.s.insert(argument.end!, '))');
+    // The site is where its probe call is: after the returned expression (which may end on a later line).
+    const { line, column } = argument.loc!.end;
+    this.s.insert(argument.end!, `),${returnProbe(this.site('return', line, column, this.fnKey))})`);
   }
 
   private site(kind: SiteKind, line: number, column: number, fn?: string): number {
@@ -283,4 +326,15 @@ class Walker {
     this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
     return id;
   }
+}
+
+/** The guarded return probe on the value in `__fl$v`: `on ? r(id, v) : v`. */
+function returnProbe(id: number): string {
+  return `${H}.on?${H}.r(${B}+${id},${V}):${V}`;
+}
+
+/** Whether a statement in a statement list gets a line probe (so a guard left open before it can be closed there). */
+function hasLineProbe(node: Node): boolean {
+  const action = statementAction(node);
+  return action === Action.Line || action === Action.Abrupt;
 }

@@ -12,10 +12,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument } from '../../transformer/instrument.js';
-import { SiteCode } from '../../runtime/protocol.js';
+import { decodeSites, SiteCode, type SiteTable } from '../../runtime/protocol.js';
 import { consumerProject, repo } from './support/package.js';
 
 type Registration = [file: string, sites: [number, number, string?][], base: number];
+/** A registration as the stub host queues it: the site table still encoded. */
+type Queued = [file: string, count: number, table: SiteTable, base: number];
+const decodeQueue = (queued: Queued[] | null): Registration[] | null => queued && queued.map(([file, count, table, base]) => [file, decodeSites(table, count), base]);
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
 
 let esm: Awaited<ReturnType<typeof consumerProject>>;
@@ -46,13 +49,13 @@ function run(dir: string, command: string, args: string[], env: Record<string, s
 function sitesFromRunner(dir: string, command: string, args: string[], env: Record<string, string> = {}): Registration[] {
   const out = join(dir, `sites-${Math.random().toString(36).slice(2)}.json`);
   run(dir, command, args, { ...env, SITES_OUT: out });
-  const sites = JSON.parse(readFileSync(out, 'utf8'));
+  const sites = decodeQueue(JSON.parse(readFileSync(out, 'utf8')));
   rmSync(out);
-  return sites;
+  return sites!;
 }
 
 const dump = (dir: string, imports: string[], how: 'import' | 'require', file: string): Registration[] =>
-  JSON.parse(run(dir, 'node', [...imports.flatMap((i) => ['--import', i]), 'scripts/dump-sites.mjs', how, file]));
+  decodeQueue(JSON.parse(run(dir, 'node', [...imports.flatMap((i) => ['--import', i]), 'scripts/dump-sites.mjs', how, file])))!;
 
 describe('src/jobs/charge.ts registers the same sites through', () => {
   const job = 'src/jobs/charge.ts';

@@ -34,9 +34,10 @@ describe('probe host', () => {
 
   it('rejects a malformed registration with a named error, allocating no ids', () => {
     const n = host().n;
-    const register = host().file as (path: unknown, sites: unknown) => number;
-    expect(() => register(42, [])).toThrow(ProbeRegistrationError);
-    expect(() => register('x.js', 'nope')).toThrow(/cannot register the probe sites of x\.js: the site list is not an array/);
+    const register = host().file as (path: unknown, count: unknown, sites: unknown) => number;
+    expect(() => register(42, 0, '')).toThrow(ProbeRegistrationError);
+    expect(() => register('x.js', 2, [[1, 0], [1, 1]])).toThrow(/cannot register the probe sites of x\.js: the site table is not a string/);
+    expect(() => register('x.js', -1, '')).toThrow(/cannot register the probe sites of x\.js: the site count -1 is not a non-negative integer/);
     expect(host().n).toBe(n);
   });
 

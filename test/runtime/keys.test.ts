@@ -4,6 +4,7 @@ import { AmbiguousGlitchKeyError, GlitchKeyError, TransientError, UnknownGlitchK
 import { Glitch } from '../../runtime/glitch.js';
 import { trace } from '../../runtime/trace.js';
 import { BANK, loadInstrumented, host, type Bank } from './support.js';
+import { encodeSites, type SiteTuple } from '../../runtime/protocol.js';
 
 const bank = await loadInstrumented<Bank>(BANK);
 
@@ -18,17 +19,20 @@ function keyError(glitch: Glitch): GlitchKeyError {
   throw new Error(`${glitch} resolved`);
 }
 
+/** Registers sites the way instrumented code does (count, encoded table). */
+const register = (path: string, sites: SiteTuple[]) => host().file(path, sites.length, encodeSites(sites));
+
 let oldBase: number;
 let newBase: number;
 
 beforeAll(() => {
   // A second file with the same basename and a function of the same name.
-  host().file('elsewhere/bank.js', [[10, 0], [3, 2, 'debit'], [4, 3, 'debit']]);
+  register('elsewhere/bank.js', [[10, 0], [3, 2, 'debit'], [4, 3, 'debit']]);
   // A file registered twice (module re-evaluated after an edit): the latest registration wins.
-  oldBase = host().file('reload/job.js', [[5, 0], [5, 1], [7, 2, 'work']]);
-  newBase = host().file('reload/job.js', [[6, 0], [6, 1], [8, 2, 'work']]);
+  oldBase = register('reload/job.js', [[5, 0], [5, 1], [7, 2, 'work']]);
+  newBase = register('reload/job.js', [[6, 0], [6, 1], [8, 2, 'work']]);
   // Function keys from string-literal and numeric property names.
-  host().file('odd/keys.js', [[2, 2, 'route:get'], [3, 2, '42'], [3, 0]]);
+  register('odd/keys.js', [[2, 2, 'route:get'], [3, 2, '42'], [3, 0]]);
 });
 
 describe('key resolution', () => {

@@ -35,6 +35,6 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** The shared probe host, as instrumented code sees it. */
-export function host(): { on: number; n: number; file(path: string, sites: [number, number, string?][]): number; l(id: number): void } {
+export function host(): { on: number; n: number; file(path: string, count: number, sites: string): number; l(id: number): void } {
   return (globalThis as unknown as { __faultline: ReturnType<typeof host> }).__faultline;
 }

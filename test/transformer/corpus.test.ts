@@ -12,6 +12,7 @@ import { parse } from '@babel/parser';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument, type ProbeSite } from '../../transformer/index.js';
+import { decodeSites } from '../../runtime/protocol.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const corpusDir = path.join(root, 'fixtures/corpus');
@@ -146,7 +147,7 @@ describe('syntax corpus, plain vs instrumented', () => {
     // No runtime was loaded: the stub host registered this file's sites and stayed idle.
     expect(instrumented.host?.on).toBe(0);
     const registration = instrumented.host!.q.find((entry) => entry[0] === `fixtures/corpus/${form}`);
-    expect(registration?.[1]).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, kindCode(s.kind)] : [s.line, kindCode(s.kind), s.fn])));
+    expect(registration && decodeSites(registration[2], registration[1])).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, kindCode(s.kind)] : [s.line, kindCode(s.kind), s.fn])));
   });
 });
 

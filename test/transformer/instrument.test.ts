@@ -44,7 +44,7 @@ describe('output shape', () => {
     const lines = instrument(code, '/project/bin/cli.js', { root }).code.split('\n');
     expect(lines[0]).toBe('#!/usr/bin/env node');
     expect(lines[1]).toBe('"use strict";');
-    expect(lines[3]).toMatch(/^var __fl\$=globalThis\.__faultline\|\|.*__fl\$\.file\("bin\/cli\.js",\[\[4,0\],\[4,1\]\]\);__fl\$\.on&&__fl\$\.l\(__fl\$b\+0\);run\(\);;__fl\$\.on&&__fl\$\.a\(__fl\$b\+1\);$/);
+    expect(lines[3]).toMatch(/^var __fl\$=globalThis\.__faultline\|\|.*,__fl\$v,__fl\$b=__fl\$\.file\("bin\/cli\.js",2,"4,0;4,1"\);__fl\$\.on&&__fl\$\.l\(__fl\$b\+0\);run\(\);;__fl\$\.on&&__fl\$\.a\(__fl\$b\+1\);$/);
   });
 
   test('function keys follow the contract', () => {
@@ -68,10 +68,12 @@ describe('probes', () => {
     const events: unknown[] = [];
     const host = {
       on: 1, n: 100, q: [],
-      file(p: string, s: unknown[]) { events.push(['file', p, s.length]); const b = this.n; this.n += s.length; return b; },
+      file(p: string, k: number, s: string) { events.push(['file', p, k, s.split(';').length]); const b = this.n; this.n += k; return b; },
       l(id: number) { events.push(['l', id - 100]); },
       a(id: number) { events.push(['a', id - 100]); },
-      c(id: number, args: unknown[]) { events.push(['c', id - 100, args]); },
+      // Answering true asks for the arguments (as when a glitch with argument matchers is armed).
+      c(id: number) { events.push(['c', id - 100]); return true; },
+      C(id: number, args: unknown[]) { events.push(['C', id - 100, args]); },
       r(id: number, v: unknown) { events.push(['r', id - 100, v]); return typeof v === 'number' ? v + 1000 : v; },
     };
     const g = globalThis as { __faultline?: unknown };
@@ -86,12 +88,12 @@ describe('probes', () => {
       g.__faultline = saved;
     }
     const kindOf = (id: number) => result.sites[id]!.kind;
-    expect(events[0]).toEqual(['file', 'm.js', result.sites.length]);
+    expect(events[0]).toEqual(['file', 'm.js', result.sites.length, result.sites.length]);
     const fired = events.slice(1).map((e) => [kindOf((e as [string, number])[1]), ...(e as unknown[]).slice(2)]);
     expect(fired).toEqual([
       ['line'], ['after'], // const twice = …
-      ['call', [1, { b: 2 }, 3]], ['line'], ['after'], ['line'], ['return', 3],
-      ['call', [4]], ['return', 8],
+      ['call'], ['call', [1, { b: 2 }, 3]], ['line'], ['after'], ['line'], ['return', 3],
+      ['call'], ['call', [4]], ['return', 8],
     ]);
   });
 
@@ -127,7 +129,7 @@ describe('source map', () => {
     const out = result.code.split('\n');
     expect(lookup(1, out[1]!.indexOf('call'))).toEqual([1, code.split('\n')[1]!.indexOf('call')]);
     expect(lookup(2, out[2]!.indexOf('(x)'))).toEqual([2, code.split('\n')[2]!.indexOf('(x)')]);
-    expect(lookup(1, out[1]!.indexOf('__fl$.on'))).toEqual([1, 0]); // the `if`'s probe
+    expect(lookup(1, out[1]!.indexOf('__fl$.l('))).toEqual([1, 0]); // the `if`'s probe (closing the guard line 0's after-probe opened)
     expect(lookup(1, out[1]!.indexOf('{__fl$.on') + 1)).toEqual([1, code.split('\n')[1]!.indexOf('call')]); // its body's
     expect(result.map.sourcesContent).toEqual([code]);
     expect(JSON.parse(result.map.toString()).version).toBe(3);
