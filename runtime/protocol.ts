@@ -4,11 +4,11 @@
  *
  * Instrumented code never imports the runtime. Its first line (after any
  * hashbang and directive prologue, never adding a newline) creates or reuses a
- * shared host object on `globalThis[GLOBAL_NAME]`, declares the return-value
- * temporary and registers its sites (count, then the encoded site table):
+ * shared host object on `globalThis[GLOBAL_NAME]` and registers its sites
+ * (count, then the encoded site table):
  *
  * ```js
- * var __fl$=globalThis.__faultline||(globalThis.__faultline={<stub>}),__fl$v,__fl$b=__fl$.file("fixtures/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");
+ * var __fl$=globalThis.__faultline||(globalThis.__faultline={<stub>}),__fl$b=__fl$.file("fixtures/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");
  * ```
  *
  * Every probe is guarded by the single `on` check, so an idle probe costs one
@@ -17,10 +17,14 @@
  * ```js
  * __fl$.on&&__fl$.l(__fl$b+0);                          // before a statement
  * ;__fl$.on&&__fl$.a(__fl$b+1);                         // after a statement completed normally
- * __fl$.on&&__fl$.c(__fl$b+2)&&__fl$.C(__fl$b+2,[a,b]); // at function entry; `[a,b]` only when c says so
+ * var __fl$v;__fl$.on&&__fl$.c(__fl$b+2)&&__fl$.C(__fl$b+2,[a,b]); // function entry; `[a,b]` only when c asks
  * return (__fl$v=(value),__fl$.on?__fl$.r(__fl$b+3,__fl$v):__fl$v); // about to return
  * __fl$.on&&__fl$.r(__fl$b+4,void 0);                   // falling off the end of a body
  * ```
+ *
+ * `__fl$v` is a local of every instrumented function (an expression-bodied
+ * arrow `=> x` becomes `=> {var __fl$v;…return (x)}` on the same lines): a
+ * module-level temporary would make returned objects escape and box numbers.
  *
  * Probes that run back to back (nothing can run between them: the after-line
  * probe of a statement and the line probe of the next statement of the same
@@ -51,7 +55,7 @@ export const HOST_ID = '__fl$';
 /** Identifier the instrumented code binds its file's first site id to. */
 export const BASE_ID = '__fl$b';
 
-/** Identifier of the module-level temporary a return probe stores the returned value in. */
+/** Identifier of the function-local temporary a return probe stores the returned value in. */
 export const VALUE_ID = '__fl$v';
 
 /** Site kinds as encoded in the emitted site tuples. */

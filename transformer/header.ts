@@ -1,10 +1,9 @@
 /**
  * The first-line header of an instrumented file (see runtime/protocol.ts):
  * binds `__fl$` to the shared probe host, creating the no-op stub when the
- * runtime is not loaded, declares `__fl$v` (the return probes' temporary) and
- * binds `__fl$b` to this file's first site id.
+ * runtime is not loaded, and binds `__fl$b` to this file's first site id.
  */
-import { BASE_ID, encodeSites, GLOBAL_NAME, HOST_ID, SiteCode, type SiteTuple, VALUE_ID } from '../runtime/protocol.js';
+import { BASE_ID, encodeSites, GLOBAL_NAME, HOST_ID, SiteCode, type SiteTuple } from '../runtime/protocol.js';
 import type { ProbeSite } from './instrument.js';
 
 /** Printed once per process when the stub is created in a production build. */
@@ -31,7 +30,7 @@ const G = `globalThis.${GLOBAL_NAME}`;
 /** Everything before the file path: constant, so built once. */
 const PREFIX =
   `var ${HOST_ID}=${G}||(${G}=((${IS_PRODUCTION})()&&console.warn(${JSON.stringify(PRODUCTION_WARNING)}),${STUB})),` +
-  `${VALUE_ID},${BASE_ID}=${HOST_ID}.file(`;
+  `${BASE_ID}=${HOST_ID}.file(`;
 
 /**
  * The header statement for a file: one line, ending in `;`, registering the

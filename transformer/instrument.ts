@@ -262,7 +262,8 @@ class Walker {
       // The call probe shares its guard with the first statement's line probe, or with the implicit return of an empty body.
       const callOpens = first === undefined ? true : hasLineProbe(first);
       const call = this.site('call', line, column, key);
-      this.probe(at, prefix, `${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}])`, false, callOpens);
+      // The return probes' temporary is a local of each function: a module-level one would make every returned object escape (no scalar replacement) and box every returned number.
+      this.probe(at, `${prefix}var ${V};`, `${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}])`, false, callOpens);
       const open = this.list(statements, callOpens && first !== undefined, implicitReturn);
       if (implicitReturn) {
         const end = body.loc!.end;
@@ -270,14 +271,16 @@ class Walker {
         this.probe(body.end! - 1, '', `${H}.r(${B}+${ret},void 0)`, open || first === undefined, false);
       }
     } else {
-      const { line, column } = body.loc!.start;
+      // `=> (x)`: the block must wrap the parentheses too, so it starts at the outermost one.
+      const { start, end } = parenthesizedRange(this.code, body);
+      const { line, column } = positionBefore(this.code, body, start);
       const call = this.site('call', line, column, key);
-      this.s.insert(body.start!, `(${GUARD}${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}]),${V}=(`);
+      // `=> x` becomes `=> {…return (x)}` on the same lines, so the temporary can be a local (see above).
+      this.s.insert(start, `{var ${V};${GUARD}${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}]);return (${V}=(`);
       this.visit(body, null);
       // The return site is where its probe runs: after the value, at the end of the body.
-      const end = body.loc!.end;
-      const ret = this.site('return', end.line, end.column, key);
-      this.s.insert(body.end!, `),${returnProbe(ret)})`);
+      const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
+      this.s.insert(end, `),${returnProbe(ret)})}`);
     }
     this.fnKey = outerKey;
   }
@@ -337,4 +340,48 @@ function returnProbe(id: number): string {
 function hasLineProbe(node: Node): boolean {
   const action = statementAction(node);
   return action === Action.Line || action === Action.Abrupt;
+}
+
+/**
+ * The source range of `node` including the parentheses around it (`((x))`):
+ * `[outermost "(", after its ")")`. Only trivia separates the parentheses
+ * from the node, so they are counted, outside comments, and skipped.
+ */
+function parenthesizedRange(code: string, node: Node): { start: number; end: number } {
+  const extra = node.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
+  if (!extra?.parenthesized || extra.parenStart === undefined) return { start: node.start!, end: node.end! };
+  let levels = 0;
+  for (let i = skipTrivia(code, extra.parenStart); i < node.start!; i = skipTrivia(code, i + 1)) {
+    if (code.charCodeAt(i) === OPEN_PAREN) levels++;
+  }
+  let end = node.end!;
+  for (let i = 0; i < levels; i++) end = skipTrivia(code, end) + 1;
+  return { start: extra.parenStart, end };
+}
+
+/** The 1-based line and 0-based column of `offset`, at or before `node`'s start (only trivia between). */
+function positionBefore(code: string, node: Node, offset: number): { line: number; column: number } {
+  const { line, column } = node.loc!.start;
+  const between = code.slice(offset, node.start!);
+  const newlines = between.split('\n').length - 1;
+  if (newlines === 0) return { line, column: column - between.length };
+  return { line: line - newlines, column: offset - code.lastIndexOf('\n', offset) - 1 };
+}
+
+const OPEN_PAREN = 40;
+
+/** The first offset at or after `from` that is not whitespace or a comment. */
+function skipTrivia(code: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const char = code.charCodeAt(i);
+    if (char === 32 || char === 9 || char === 10 || char === 13 || char === 11 || char === 12 || char === 0xa0 || char === 0xfeff || char === 0x2028 || char === 0x2029) i++;
+    else if (char === 47 && code.charCodeAt(i + 1) === 47) {
+      const newline = code.indexOf('\n', i);
+      i = newline === -1 ? code.length : newline;
+    } else if (char === 47 && code.charCodeAt(i + 1) === 42) {
+      const close = code.indexOf('*/', i + 2);
+      i = close === -1 ? code.length : close + 2;
+    } else return i;
+  }
 }

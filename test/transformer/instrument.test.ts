@@ -44,7 +44,7 @@ describe('output shape', () => {
     const lines = instrument(code, '/project/bin/cli.js', { root }).code.split('\n');
     expect(lines[0]).toBe('#!/usr/bin/env node');
     expect(lines[1]).toBe('"use strict";');
-    expect(lines[3]).toMatch(/^var __fl\$=globalThis\.__faultline\|\|.*,__fl\$v,__fl\$b=__fl\$\.file\("bin\/cli\.js",2,"4,0;4,1"\);__fl\$\.on&&__fl\$\.l\(__fl\$b\+0\);run\(\);;__fl\$\.on&&__fl\$\.a\(__fl\$b\+1\);$/);
+    expect(lines[3]).toMatch(/^var __fl\$=globalThis\.__faultline\|\|.*,__fl\$b=__fl\$\.file\("bin\/cli\.js",2,"4,0;4,1"\);__fl\$\.on&&__fl\$\.l\(__fl\$b\+0\);run\(\);;__fl\$\.on&&__fl\$\.a\(__fl\$b\+1\);$/);
   });
 
   test('function keys follow the contract', () => {
@@ -95,6 +95,17 @@ describe('probes', () => {
       ['call'], ['call', [1, { b: 2 }, 3]], ['line'], ['after'], ['line'], ['return', 3],
       ['call'], ['call', [4]], ['return', 8],
     ]);
+  });
+
+  test('expression-bodied arrows keep their value, parentheses and comments (the body becomes a block with a local temporary)', () => {
+    const code = 'const f = (x) => /* (c) */ ( (x + 1) ) ;\nconst o = () =>\n  ({ a: 1 });\nexport const g = async (y) => y * 2;\n';
+    const result = instrument(code, '/project/arrows.js', { root });
+    expect(result.code.split('\n')).toHaveLength(code.split('\n').length);
+    const body = result.code.replace('export const g', 'const g') + '\nreturn { f, o, g };';
+    const mod = new Function(body)() as { f: (x: number) => number; o: () => unknown; g: (y: number) => Promise<number> };
+    expect(mod.f(1)).toBe(2);
+    expect(mod.o()).toEqual({ a: 1 });
+    return expect(mod.g(4)).resolves.toBe(8);
   });
 
   test('the stub host warns once in production and probes stay no-ops', () => {
