@@ -141,9 +141,23 @@ function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, val
     }
     disarmSites(state, armed);
     armed.fired = true;
+    abandon(value);
     throw armed.error(probe);
   }
   return false;
+}
+
+/**
+ * A before-return glitch on a function returning an in-flight promise fails
+ * the caller while that promise's work goes on unawaited. No real transient
+ * failure strikes between making a promise and returning it, so the orphan's
+ * eventual rejection is an artefact of the glitch: mark it handled rather than
+ * let it surface as an unhandled rejection (which would crash a Node process).
+ */
+function abandon(value: unknown): void {
+  if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
+    Promise.resolve(value as PromiseLike<unknown>).catch(() => {});
+  }
 }
 
 /** Removes an armed glitch's sites from the mask (after it fired, or when its run ends). */

@@ -156,6 +156,25 @@ describe('withGlitch at calls', () => {
 });
 
 describe('withGlitch at returns', () => {
+  it('marks an abandoned in-flight promise handled, so its later rejection is not unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const glitch = Glitch.beforeReturn('later');
+      const failing = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('orphaned work failed')), 5));
+      await withGlitch(glitch, () => {
+        expect(thrown(() => bank.later(failing))).toBeInstanceOf(TransientError);
+      });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(unhandled).toEqual([]);
+      // Without a glitch the caller still sees the rejection.
+      await expect(bank.later(failing)).rejects.toThrow('orphaned work failed');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('fires only when the returned value matches', async () => {
     const glitch = Glitch.beforeReturn('parity', 'odd');
     await withGlitch(glitch, () => {
