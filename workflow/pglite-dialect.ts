@@ -44,10 +44,17 @@ class PGliteDriver implements Driver {
     // Chain on the previous holder: the next acquirer waits for its release.
     let release!: () => void;
     const previous = this.#queue;
-    this.#queue = new Promise((resolve) => (release = resolve));
-    await previous;
-    this.#connection.release = release;
-    return this.#connection;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    try {
+      this.#queue = mine;
+      await previous;
+      this.#connection.release = release;
+      return this.#connection;
+    } catch (error) {
+      // Kysely releases only what was acquired: free our place, or every later acquirer waits forever.
+      release();
+      throw error;
+    }
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin'));
