@@ -5,6 +5,7 @@
  * which probe text maps nowhere).
  */
 import { GLOBAL_NAME, HOST_ID } from '../runtime/protocol.js';
+import { BASE64, vlq } from './insertions.js';
 
 /**
  * For each offset of `code` (the instrumented text), the offset of the same
@@ -50,7 +51,6 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const BASE64_VALUE = new Map([...BASE64].map((char, i) => [char, i]));
 
 /** Decodes one source-map segment (base64 VLQ) into its relative fields. */
@@ -70,18 +70,6 @@ function decodeVlq(segment: string): number[] {
     }
   }
   return fields;
-}
-
-function encodeVlq(value: number): string {
-  let rest = value < 0 ? (-value << 1) | 1 : value << 1;
-  let out = '';
-  do {
-    let digit = rest & 31;
-    rest >>>= 5;
-    if (rest > 0) digit |= 32;
-    out += BASE64[digit];
-  } while (rest > 0);
-  return out;
 }
 
 /**
@@ -111,7 +99,7 @@ export function unmapInsertions<T extends { mappings: string }>(text: string, co
     while (oldLine + 1 < oldLines.length && oldLines[oldLine + 1]! <= old) oldLine++;
     while (oldLines[oldLine]! > old) oldLine--;
     const column = old - oldLines[oldLine]!;
-    segments.push(encodeVlq(generatedColumn - previousGenerated) + 'A' + encodeVlq(oldLine - previousLine) + encodeVlq(column - previousColumn));
+    segments.push(vlq(generatedColumn - previousGenerated) + 'A' + vlq(oldLine - previousLine) + vlq(column - previousColumn));
     previousGenerated = generatedColumn;
     previousLine = oldLine;
     previousColumn = column;
@@ -135,7 +123,7 @@ export function unmapInsertions<T extends { mappings: string }>(text: string, co
       const next = runEnd < end ? code.slice(runEnd, runEnd + 40) : '';
       // A class declaration is no statement to coverage tools, so a line probe before it would add its line.
       if (OWN_LINE_PROBES.some((probe) => run.includes(probe)) || CLASS_START.test(next)) {
-        segments.push(encodeVlq(g - start - previousGenerated));
+        segments.push(vlq(g - start - previousGenerated));
         previousGenerated = g - start;
       } else {
         const after = runEnd < end ? toOld[runEnd]! : -1;

@@ -86,9 +86,11 @@ export class Insertions {
   }
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Base64 digits of source-map VLQs. */
+export const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-function vlq(value: number): string {
+/** One source-map VLQ field. */
+export function vlq(value: number): string {
   let rest = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = '';
   do {

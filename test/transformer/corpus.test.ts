@@ -61,7 +61,7 @@ process.stdout.write(JSON.stringify({ outcomes, host: host && { on: host.on, q: 
 `;
 
 type Outcome = { value?: string; error?: string };
-type RunReport = { outcomes: Record<string, Outcome>; host?: { on: number; q: [string, unknown[], number][] } };
+type RunReport = { outcomes: Record<string, Outcome>; host?: { on: number; q: [path: string, count: number, table: string, base: number][] } };
 
 function runAll(variant: string): RunReport {
   const runner = path.join(work, 'runner.mjs');

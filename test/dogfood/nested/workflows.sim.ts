@@ -17,15 +17,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLITCH_KINDS, MemoryQueue, restoreRealClock, simulate, type SimulationReport } from '../../../runtime/index.js';
 import { openStore, type WorkflowStore } from '../../../workflow/index.js';
 import { createLedger, transferWorkflow } from '../../../fixtures/workflows/transfer.js';
 import { FOLLOW_UP_AFTER_MS, welcomeSeries } from '../../../fixtures/workflows/delay.js';
 import type { Mailer } from '../../../fixtures/workflows/ports.js';
+import { createPostgresDatabase } from '../../workflow/support/targets.js';
 
 /** The seed of a sampled run (DOGFOOD_SAMPLE=n) unless DOGFOOD_SEED says otherwise: the same scenarios on every run. */
 const DEFAULT_SEED = 20_240_611;
@@ -81,14 +80,8 @@ function sqliteBank(): Bank {
 
 /** Postgres: one scratch database, emptied before every run (opening a pool per run would dominate the time). */
 async function postgresBank(serverUrl: string): Promise<Bank> {
-  const name = `fl_dogfood_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const store = await openStore(url.toString());
+  const database = await createPostgresDatabase(serverUrl);
+  const store = await openStore(database.url);
   await createLedger(store);
   return {
     async reset() {
@@ -97,10 +90,7 @@ async function postgresBank(serverUrl: string): Promise<Bank> {
     store,
     async dispose() {
       await store.close();
-      const drop = new pg.Client({ connectionString: serverUrl });
-      await drop.connect();
-      await drop.query(`drop database if exists ${name} with (force)`);
-      await drop.end();
+      await database.drop();
     },
   };
 }

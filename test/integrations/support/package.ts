@@ -11,18 +11,14 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import { entries as packageEntries } from '../../../tsup.config.js';
 
 export const repo = resolve(import.meta.dirname, '../../..');
 
-const entries = {
-  index: 'runtime/index.ts',
-  transformer: 'transformer/index.ts',
-  tsc: 'transformer/tsc.ts',
-  vite: 'transformer/vite.ts',
-  register: 'transformer/register.ts',
-  'register-hooks': 'transformer/register-hooks.ts',
-  jest: 'transformer/jest.ts',
-};
+/** The package's own entries (tsup.config.ts) that the integration tests load: the runtime and the build adapters. */
+const entries = Object.fromEntries(
+  (['index', 'transformer', 'tsc', 'vite', 'register', 'register-hooks', 'jest'] as const).map((name) => [name, packageEntries[name]]),
+) as Record<'index' | 'transformer' | 'tsc' | 'vite' | 'register' | 'register-hooks' | 'jest', string>;
 
 const exportsMap = Object.fromEntries(
   Object.keys(entries).map((name) => [
@@ -54,7 +50,7 @@ function buildEntries(target: string, list: Record<string, string>): void {
     platform: 'node' as const,
     target: 'node20',
     sourcemap: true,
-    external: ['typescript', 'esbuild', 'vite', 'vitest', '@babel/parser', 'magic-string', 'picomatch', 'kysely', 'better-sqlite3', 'pg', 'bullmq', 'pg-boss', '@electric-sql/pglite'],
+    external: ['typescript', 'esbuild', 'vite', 'vitest', '@babel/parser', 'picomatch', 'kysely', 'better-sqlite3', 'pg', 'bullmq', 'pg-boss', '@electric-sql/pglite'],
     logLevel: 'error' as const,
   };
   buildSync({ ...common, format: 'esm', splitting: true });
