@@ -3,7 +3,7 @@
  * queries module needs to know about. Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
-import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
@@ -104,7 +104,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #sqlite: BetterSqliteDatabase;
   constructor(sqlite: BetterSqliteDatabase) {
-    super({ database: sqlite });
+    super({ database: cachingStatements(sqlite) });
     this.#sqlite = sqlite;
   }
   /**
@@ -119,6 +119,38 @@ class ImmediateSqliteDriver extends SqliteDriver {
     if (this.#sqlite.inTransaction) this.#sqlite.exec('rollback');
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+/** How many prepared statements a SQLite store keeps (the engine uses a dozen; user queries share the rest). */
+const STATEMENT_CACHE_SIZE = 128;
+
+/**
+ * Kysely's SQLite driver prepares every statement it runs; preparing costs more
+ * CPU than running a small statement, so a step boundary spent most of its
+ * time there. This hands Kysely the same database with `prepare` answered
+ * from a small LRU cache by SQL text. A cached statement still being iterated
+ * (a stream) is busy and cannot run again, so that case gets a fresh one.
+ */
+function cachingStatements(sqlite: BetterSqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, ReturnType<BetterSqliteDatabase['prepare']>>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) {
+        // Re-insert so the Map's order is least recently used first.
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      if (!cached) {
+        cache.set(text, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+  };
 }
 
 function detectDialect(db: Kysely<any>): DialectKind {

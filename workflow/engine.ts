@@ -4,7 +4,7 @@
  * recorded and re-thrown, and the retry resumes from the step that failed.
  *
  * Commit budget: a new execution is created already leased with its first
- * `started` entry (one commit); after that each step costs one commit, because
+ * `started` entry (one commit, no read before it); after that each step costs one commit, because
  * the `succeeded` of a step, the cursor move and the `started` of the next step
  * share a transaction — the step's own transaction when it is transactional.
  */
@@ -23,6 +23,7 @@ import {
 import { idempotencyKey } from './key.js';
 import * as q from './queries.js';
 import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
+import type { DialectKind } from './dialects.js';
 import { isWorkflowStore, type WorkflowStore } from './store.js';
 
 /** Default lease: long enough for slow steps, renewed every third of it while steps run. */
@@ -76,41 +77,38 @@ export async function executeWorkflow<DB = any>(
   const db = store.internalDb;
   const owner = randomUUID();
 
-  let existing = await q.findExecutionByKey(db, key);
-  let executionId: string;
-  let position: Position | undefined;
-  if (!existing) {
-    executionId = randomUUID();
-    const now = Date.now();
-    const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name, owner, now, leaseExpiresAt: now + leaseMs };
-    const first = { executionId, seq: 1, step: steps[0]!.name, action: 'started' as const, at: now };
-    const created =
-      store.dialect === 'sqlite'
-        ? await db.transaction().execute((trx) => q.createStartedExecution(trx, 'sqlite', fresh, first))
-        : await q.createStartedExecution(db, 'postgres', fresh, first);
-    if (created) position = { index: 0, seq: 1, retrying: false };
-    // Lost the creation race: another execution made it a moment ago.
-    else existing = await q.findExecutionByKey(db, key);
-  }
+  // Create first, look second: a new execution (the common case) costs one
+  // statement instead of a read and a write; an existing key makes the insert a no-op.
+  const executionId = randomUUID();
+  const now = Date.now();
+  const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name, owner, now, leaseExpiresAt: now + leaseMs };
+  const first = { executionId, seq: 1, step: steps[0]!.name, action: 'started' as const, at: now };
+  const created =
+    store.dialect === 'sqlite'
+      ? await db.transaction().execute((trx) => q.createStartedExecution(trx, 'sqlite', fresh, first))
+      : await q.createStartedExecution(db, 'postgres', fresh, first);
+  let position: Position | undefined = created ? { index: 0, seq: 1, retrying: false } : undefined;
+  let runningId: string = executionId;
   if (!position) {
+    const existing = await q.findExecutionByKey(db, key);
     if (!existing) throw new CorruptedRowError('faultline_executions', 'idempotency_key', key, 'execution vanished while being opened');
-    executionId = existing.id;
+    runningId = existing.id;
     checkJobData(existing, jobData, key);
-    if (existing.status === 'finished') return { status: 'finished', executionId, idempotencyKey: key };
+    if (existing.status === 'finished') return { status: 'finished', executionId: runningId, idempotencyKey: key };
     checkDefinition(existing, definition, steps, key);
-    const leased = await lease(db, existing.id, owner, steps, leaseMs);
+    const leased = await lease(db, store.dialect, existing.id, owner, steps, leaseMs);
     if (!leased) {
-      const now = await q.findExecutionById(db, existing.id);
-      if (now?.status === 'finished') return { status: 'finished', executionId, idempotencyKey: key };
-      throw new WorkflowLockedError(key, now?.leaseExpiresAt ? new Date(now.leaseExpiresAt) : undefined);
+      const current = await q.findExecutionById(db, existing.id);
+      if (current?.status === 'finished') return { status: 'finished', executionId: runningId, idempotencyKey: key };
+      throw new WorkflowLockedError(key, current?.leaseExpiresAt ? new Date(current.leaseExpiresAt) : undefined);
     }
     position = leased;
   }
-  return run({ store, db, job, key, executionId: executionId!, owner, steps, leaseMs }, position);
+  return run({ store, db, job, key, executionId: runningId, owner, steps, leaseMs }, position);
 }
 
 /** Takes the lease and records `started` for the cursor step, atomically; undefined when someone else holds it. */
-async function lease(db: q.Executor, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
+async function lease(db: q.Executor, dialect: DialectKind, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
   return db.transaction().execute(async (trx) => {
     const now = Date.now();
     if (!(await q.acquireLease(trx, id, owner, now, now + leaseMs))) return undefined;
@@ -121,7 +119,7 @@ async function lease(db: q.Executor, id: string, owner: string, steps: StepDefin
     const last = await q.lastEntry(trx, id);
     const retrying = last !== undefined && last.step === row!.cursor && (last.action === 'started' || last.action === 'errored');
     const seq = (last?.seq ?? 0) + 1;
-    await q.appendEntries(trx, [{ executionId: id, seq, step: row!.cursor, action: 'started', at: now }]);
+    await q.appendEntries(trx, dialect, [{ executionId: id, seq, step: row!.cursor, action: 'started', at: now }]);
     return { index, seq, retrying };
   });
 }
@@ -213,7 +211,7 @@ async function recordError<DB>(r: Run<DB>, step: StepDefinition, position: Posit
     await r.db.transaction().execute(async (trx) => {
       const now = Date.now();
       if (!(await q.releaseLease(trx, r.executionId, r.owner, now))) return;
-      await q.appendEntries(trx, [
+      await q.appendEntries(trx, r.store.dialect, [
         {
           executionId: r.executionId,
           seq: position.seq + 1,

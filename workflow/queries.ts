@@ -6,7 +6,7 @@
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectKind } from './dialects.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
@@ -16,6 +16,32 @@ export type Executor = Kysely<FaultlineSchema>;
 const executions = 'faultline_executions' as const;
 const entries = 'faultline_entries' as const;
 const context = 'faultline_context' as const;
+
+/**
+ * The statements every step runs are plain SQL text with bound parameters:
+ * building and compiling them through Kysely's query builder on every step
+ * cost more CPU than the database spent running them. They still run through
+ * the store's Kysely (its driver, connection and transaction). Texts are
+ * written with `?` placeholders; {@link forDialect} numbers them for Postgres.
+ * (Built eagerly or per call, never memoized on first use: a path that runs
+ * only once per process would hide from the dogfooding simulation's replays.)
+ */
+function forDialect(dialect: DialectKind, text: string): string {
+  if (dialect === 'sqlite') return text;
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
+/** `text` for each dialect, built once at load. */
+function byDialect(text: string): Record<DialectKind, string> {
+  return { sqlite: text, postgres: forDialect('postgres', text) };
+}
+
+/** Runs prepared SQL text; returns how many rows it changed. */
+async function run(db: Executor, text: string, parameters: unknown[]): Promise<bigint> {
+  const result = await db.executeQuery(CompiledQuery.raw(text, parameters));
+  return result.numAffectedRows ?? 0n;
+}
 
 /** An execution row with timestamps as numbers. */
 export interface ExecutionRow {
@@ -70,32 +96,29 @@ export async function findExecutionById(db: Executor, id: string): Promise<Execu
   return row && toExecution(row);
 }
 
+/** A new execution, leased to its creator from the start. */
+export type NewExecution = Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName' | 'jobId' | 'jobData' | 'definition' | 'cursor'> & {
+  owner: string;
+  now: number;
+  leaseExpiresAt: number;
+};
+
+const EXECUTION_COLUMNS = `id, idempotency_key, job_name, job_id, job_data, definition, cursor, status, attempts, lease_owner, lease_expires_at, created_at, updated_at`;
+const NEW_EXECUTION_VALUES = `(?, ?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, ?)`;
+const CREATE_LEASED = byDialect(`insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing`);
+const CREATE_STARTED = forDialect(
+  'postgres',
+  `with created as (insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing returning id) ` +
+    `insert into faultline_entries (execution_id, seq, step, action, at) select id, ?::integer, ?::text, 'started', ?::bigint from created`,
+);
+
+function executionParameters(e: NewExecution): unknown[] {
+  return [e.id, e.idempotencyKey, e.jobName, e.jobId, e.jobData, e.definition, e.cursor, e.owner, e.leaseExpiresAt, e.now, e.now];
+}
+
 /** Creates an execution already leased to its creator; false when the key exists (someone else won). */
-export async function createLeasedExecution(
-  db: Executor,
-  e: Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName' | 'jobId' | 'jobData' | 'definition' | 'cursor'> & { owner: string; now: number; leaseExpiresAt: number },
-): Promise<boolean> {
-  const rows = await db
-    .insertInto(executions)
-    .values({
-      id: e.id,
-      idempotency_key: e.idempotencyKey,
-      job_name: e.jobName,
-      job_id: e.jobId,
-      job_data: e.jobData,
-      definition: e.definition,
-      cursor: e.cursor,
-      status: 'running',
-      attempts: 1,
-      lease_owner: e.owner,
-      lease_expires_at: e.leaseExpiresAt,
-      created_at: e.now,
-      updated_at: e.now,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
-    .execute();
-  return rows.length === 1;
+export async function createLeasedExecution(db: Executor, dialect: DialectKind, e: NewExecution): Promise<boolean> {
+  return (await run(db, CREATE_LEASED[dialect], executionParameters(e))) === 1n;
 }
 
 /**
@@ -103,25 +126,13 @@ export async function createLeasedExecution(
  * false when the key already exists. One statement on Postgres (a
  * data-modifying CTE); on SQLite two, so the caller runs it in a transaction.
  */
-export async function createStartedExecution(
-  db: Executor,
-  dialect: DialectKind,
-  e: Parameters<typeof createLeasedExecution>[1],
-  first: EntryRow,
-): Promise<boolean> {
+export async function createStartedExecution(db: Executor, dialect: DialectKind, e: NewExecution, first: EntryRow): Promise<boolean> {
   if (dialect === 'sqlite') {
-    if (!(await createLeasedExecution(db, e))) return false;
-    await appendEntries(db, [first]);
+    if (!(await createLeasedExecution(db, dialect, e))) return false;
+    await appendEntries(db, dialect, [first]);
     return true;
   }
-  const result = await sql`
-    with created as (
-      insert into faultline_executions (id, idempotency_key, job_name, job_id, job_data, definition, cursor, status, attempts, lease_owner, lease_expires_at, created_at, updated_at)
-      values (${e.id}, ${e.idempotencyKey}, ${e.jobName}, ${e.jobId}, ${e.jobData}, ${e.definition}, ${e.cursor}, 'running', 1, ${e.owner}, ${e.leaseExpiresAt}, ${e.now}, ${e.now})
-      on conflict (idempotency_key) do nothing returning id)
-    insert into faultline_entries (execution_id, seq, step, action, at)
-    select id, ${first.seq}::integer, ${first.step}::text, 'started', ${first.at}::bigint from created`.execute(db);
-  return result.numAffectedRows === 1n;
+  return (await run(db, CREATE_STARTED, [...executionParameters(e), first.seq, first.step, first.at])) === 1n;
 }
 
 /**
@@ -145,37 +156,25 @@ export async function renewLease(db: Executor, id: string, owner: string, leaseE
   return result.numUpdatedRows === 1n;
 }
 
+const MOVE_CURSOR = byDialect(`update faultline_executions set cursor = ?, updated_at = ?, lease_expires_at = ? where id = ? and lease_owner = ?`);
+const MARK_FINISHED = byDialect(
+  `update faultline_executions set status = 'finished', finished_at = ?, updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`,
+);
+const MARK_HALTED = byDialect(`update faultline_executions set status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`);
+
 /** Fenced: moves the cursor (possibly to the same step) and renews the lease. */
-export async function moveCursor(db: Executor, id: string, owner: string, cursor: string, now: number, leaseExpiresAt: number): Promise<boolean> {
-  const result = await db
-    .updateTable(executions)
-    .set({ cursor, updated_at: now, lease_expires_at: leaseExpiresAt })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+export async function moveCursor(db: Executor, dialect: DialectKind, id: string, owner: string, cursor: string, now: number, leaseExpiresAt: number): Promise<boolean> {
+  return (await run(db, MOVE_CURSOR[dialect], [cursor, now, leaseExpiresAt, id, owner])) === 1n;
 }
 
 /** Fenced: marks the execution finished and releases the lease. */
-export async function markFinished(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable(executions)
-    .set({ status: 'finished', finished_at: now, updated_at: now, lease_owner: null, lease_expires_at: null })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+export async function markFinished(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
+  return (await run(db, MARK_FINISHED[dialect], [now, now, id, owner])) === 1n;
 }
 
 /** Fenced: marks the execution halted (cursor unchanged) and releases the lease. */
-export async function markHalted(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable(executions)
-    .set({ status: 'halted', updated_at: now, lease_owner: null, lease_expires_at: null })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+export async function markHalted(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
+  return (await run(db, MARK_HALTED[dialect], [now, id, owner])) === 1n;
 }
 
 /** Fenced: releases the lease after an error so the queue's retry can take it at once. */
@@ -211,6 +210,13 @@ export type BoundaryUpdate =
   | { kind: 'finish' }
   | { kind: 'halt' };
 
+/** What each kind of boundary sets on the execution (Postgres' one-statement form). */
+const BOUNDARY_SET: Record<BoundaryUpdate['kind'], string> = {
+  move: `cursor = ?, updated_at = ?, lease_expires_at = ?`,
+  finish: `status = 'finished', finished_at = ?, updated_at = ?, lease_owner = null, lease_expires_at = null`,
+  halt: `status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null`,
+};
+
 /**
  * Fenced: applies a step boundary (cursor move / finish / halt) and appends its
  * entries, only if `owner` still holds the lease; false when it does not.
@@ -230,44 +236,35 @@ export async function recordBoundary(
   if (dialect === 'sqlite') {
     const moved =
       update.kind === 'move'
-        ? await moveCursor(db, id, owner, update.cursor, now, update.leaseExpiresAt)
+        ? await moveCursor(db, dialect, id, owner, update.cursor, now, update.leaseExpiresAt)
         : update.kind === 'finish'
-          ? await markFinished(db, id, owner, now)
-          : await markHalted(db, id, owner, now);
-    if (moved) await appendEntries(db, rows);
+          ? await markFinished(db, dialect, id, owner, now)
+          : await markHalted(db, dialect, id, owner, now);
+    if (moved) await appendEntries(db, dialect, rows);
     return moved;
   }
-  const set =
-    update.kind === 'move'
-      ? sql`cursor = ${update.cursor}, updated_at = ${now}, lease_expires_at = ${update.leaseExpiresAt}`
-      : update.kind === 'finish'
-        ? sql`status = 'finished', finished_at = ${now}, updated_at = ${now}, lease_owner = null, lease_expires_at = null`
-        : sql`status = 'halted', updated_at = ${now}, lease_owner = null, lease_expires_at = null`;
-  const values = sql.join(rows.map((r) => sql`(${r.seq}::integer, ${r.step}::text, ${r.action}::text, ${r.at}::bigint)`));
-  const result = await sql`
-    with fenced as (update faultline_executions set ${set} where id = ${id} and lease_owner = ${owner} returning id)
-    insert into faultline_entries (execution_id, seq, step, action, at)
-    select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`.execute(db);
-  return result.numAffectedRows === BigInt(rows.length);
+  const set = BOUNDARY_SET[update.kind];
+  const values = rows.map(() => `(?::integer, ?::text, ?::text, ?::bigint)`).join(', ');
+  const text = forDialect(
+    dialect,
+    `with fenced as (update faultline_executions set ${set} where id = ? and lease_owner = ? returning id) ` +
+      `insert into faultline_entries (execution_id, seq, step, action, at) ` +
+      `select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`,
+  );
+  const setParameters = update.kind === 'move' ? [update.cursor, now, update.leaseExpiresAt] : update.kind === 'finish' ? [now, now] : [now];
+  const parameters = [...setParameters, id, owner, ...rows.flatMap((r) => [r.seq, r.step, r.action, r.at])];
+  return (await run(db, text, parameters)) === BigInt(rows.length);
 }
 
 // ---- entries ----------------------------------------------------------------
 
-export async function appendEntries(db: Executor, rows: EntryRow[]): Promise<void> {
-  await db
-    .insertInto(entries)
-    .values(
-      rows.map((r) => ({
-        execution_id: r.executionId,
-        seq: r.seq,
-        step: r.step,
-        action: r.action,
-        at: r.at,
-        error_class: r.errorClass ?? null,
-        error_message: r.errorMessage ?? null,
-      })),
-    )
-    .execute();
+/** Appends entries (one statement for any number of rows). */
+export async function appendEntries(db: Executor, dialect: DialectKind, rows: EntryRow[]): Promise<void> {
+  const text = forDialect(
+    dialect,
+    `insert into faultline_entries (execution_id, seq, step, action, at, error_class, error_message) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  );
+  await run(db, text, rows.flatMap((r) => [r.executionId, r.seq, r.step, r.action, r.at, r.errorClass ?? null, r.errorMessage ?? null]));
 }
 
 /** The newest entry of an execution: where a resumed run picks up its sequence and `retrying`. */
