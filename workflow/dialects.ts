@@ -81,8 +81,38 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
   const pool = new Pool({ connectionString: url, max: 10 });
+  pool.on('connect', usePreparedStatements);
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Names of the engine's statements that Postgres connections prepare, by SQL text. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * Marks `text` as one of the engine's hot statements: on a Postgres pool that
+ * openStore created, each connection prepares it once as a named statement
+ * instead of parsing and planning it on every step (that planning cost as
+ * much as running it). Returns `text`. Call it at module load, for a bounded
+ * set of texts: each is kept on every connection for the connection's life.
+ */
+export function preparedStatement(text: string): string {
+  if (!preparedNames.has(text)) preparedNames.set(text, `faultline_${preparedNames.size + 1}`);
+  return text;
+}
+
+/**
+ * Routes a new pool connection's queries of a {@link preparedStatement} text
+ * through pg's named statements; everything else (the user's queries, cursors)
+ * passes through unchanged.
+ */
+function usePreparedStatements(client: import('pg').PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const routed = (config: unknown, values?: unknown, callback?: unknown): unknown => {
+    const name = typeof config === 'string' && Array.isArray(values) && callback === undefined ? preparedNames.get(config) : undefined;
+    return name ? query({ name, text: config, values }) : query(config, values, callback);
+  };
+  (client as { query: unknown }).query = routed;
 }
 
 /**

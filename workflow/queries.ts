@@ -7,7 +7,7 @@
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { DialectKind } from './dialects.js';
+import { preparedStatement, type DialectKind } from './dialects.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
 /** Anything queries can run on: the store's Kysely or one of its transactions. */
@@ -32,9 +32,9 @@ function forDialect(dialect: DialectKind, text: string): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
-/** `text` for each dialect, built once at load. */
+/** `text` for each dialect, built once at load; Postgres connections prepare it once (see preparedStatement). */
 function byDialect(text: string): Record<DialectKind, string> {
-  return { sqlite: text, postgres: forDialect('postgres', text) };
+  return { sqlite: text, postgres: preparedStatement(forDialect('postgres', text)) };
 }
 
 /** Runs prepared SQL text; returns how many rows it changed. */
@@ -106,10 +106,12 @@ export type NewExecution = Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName
 const EXECUTION_COLUMNS = `id, idempotency_key, job_name, job_id, job_data, definition, cursor, status, attempts, lease_owner, lease_expires_at, created_at, updated_at`;
 const NEW_EXECUTION_VALUES = `(?, ?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, ?)`;
 const CREATE_LEASED = byDialect(`insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing`);
-const CREATE_STARTED = forDialect(
-  'postgres',
+const CREATE_STARTED = preparedStatement(
+  forDialect(
+    'postgres',
   `with created as (insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing returning id) ` +
-    `insert into faultline_entries (execution_id, seq, step, action, at) select id, ?::integer, ?::text, 'started', ?::bigint from created`,
+      `insert into faultline_entries (execution_id, seq, step, action, at) select id, ?::integer, ?::text, 'started', ?::bigint from created`,
+  ),
 );
 
 function executionParameters(e: NewExecution): unknown[] {
@@ -217,6 +219,22 @@ const BOUNDARY_SET: Record<BoundaryUpdate['kind'], string> = {
   halt: `status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null`,
 };
 
+/** Postgres' one-statement boundary: the fenced update, then its `rows` entries only if it matched. */
+function boundaryText(kind: BoundaryUpdate['kind'], rows: number): string {
+  const values = Array.from({ length: rows }, () => `(?::integer, ?::text, ?::text, ?::bigint)`).join(', ');
+  return forDialect(
+    'postgres',
+    `with fenced as (update faultline_executions set ${BOUNDARY_SET[kind]} where id = ? and lease_owner = ? returning id) ` +
+      `insert into faultline_entries (execution_id, seq, step, action, at) ` +
+      `select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`,
+  );
+}
+
+/** The boundaries the engine records (one or two entries each), prepared: keyed `kind:rows`. */
+const BOUNDARY_TEXT = new Map(
+  (['move', 'finish', 'halt'] as const).flatMap((kind) => [1, 2].map((rows) => [`${kind}:${rows}`, preparedStatement(boundaryText(kind, rows))] as const)),
+);
+
 /**
  * Fenced: applies a step boundary (cursor move / finish / halt) and appends its
  * entries, only if `owner` still holds the lease; false when it does not.
@@ -243,14 +261,7 @@ export async function recordBoundary(
     if (moved) await appendEntries(db, dialect, rows);
     return moved;
   }
-  const set = BOUNDARY_SET[update.kind];
-  const values = rows.map(() => `(?::integer, ?::text, ?::text, ?::bigint)`).join(', ');
-  const text = forDialect(
-    dialect,
-    `with fenced as (update faultline_executions set ${set} where id = ? and lease_owner = ? returning id) ` +
-      `insert into faultline_entries (execution_id, seq, step, action, at) ` +
-      `select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`,
-  );
+  const text = BOUNDARY_TEXT.get(`${update.kind}:${rows.length}`) ?? boundaryText(update.kind, rows.length);
   const setParameters = update.kind === 'move' ? [update.cursor, now, update.leaseExpiresAt] : update.kind === 'finish' ? [now, now] : [now];
   const parameters = [...setParameters, id, owner, ...rows.flatMap((r) => [r.seq, r.step, r.action, r.at])];
   return (await run(db, text, parameters)) === BigInt(rows.length);
