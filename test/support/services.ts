@@ -52,8 +52,14 @@ function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
 
 export interface RunningPostgres { url: string; stop(): Promise<void>; }
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** Keep PostgreSQL's durable defaults (fsync, full-page writes), as benchmarks of commit cost need; default false. */
+  durable?: boolean;
+}
+
 /** Starts a throwaway PostgreSQL cluster on a loopback port. */
-export async function startPostgres(): Promise<RunningPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-pg-'));
   if (process.getuid?.() === 0) chownSync(dir, 101, 104), spawnSync('chown', ['-R', 'postgres:postgres', dir]);
   const data = join(dir, 'data');
@@ -65,7 +71,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'max_connections=300', '-c', 'shared_buffers=64MB',
     // A throwaway cluster: the tests kill clients, never this server, so skip disk syncs.
-    '-c', 'fsync=off', '-c', 'full_page_writes=off',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
   ]);
   // Detached: its own process group, so stopping reaches postgres itself and not only `runuser`.
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
