@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
 import { executeWorkflow, openStore, type WorkflowStore } from '../../workflow/index.js';
 import { createPostgresDatabase, unique } from './support/targets.js';
 
@@ -51,34 +51,27 @@ afterAll(async () => {
 
 async function sqliteStore(): Promise<CountingStore> {
   const dir = mkdtempSync(join(tmpdir(), 'fl-budget-'));
-  const statements: string[] = [];
   const sqlite = new Database(join(dir, 'store.db'));
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }), log: (event) => void statements.push(event.query.sql) });
-  const store = await openStore({ db });
-  return {
-    store,
-    statements,
-    async dispose() {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return countingStore((log) => new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }), log }), async () => rmSync(dir, { recursive: true, force: true }));
 }
 
 async function postgresStore(): Promise<CountingStore> {
   const database = await createPostgresDatabase(inject('postgresUrl'));
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  return countingStore((log) => new Kysely<any>({ dialect: new PostgresDialect({ pool }), log }), () => database.drop());
+}
+
+/** A store over a Kysely instance that records the SQL of every statement it runs. */
+async function countingStore(create: (log: (event: LogEvent) => void) => Kysely<any>, cleanup: () => Promise<void>): Promise<CountingStore> {
   const statements: string[] = [];
-  const db = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }),
-    log: (event) => void statements.push(event.query.sql),
-  });
+  const db = create((event) => void statements.push(event.query.sql));
   const store = await openStore({ db });
   return {
     store,
     statements,
     async dispose() {
       await db.destroy();
-      await database.drop();
+      await cleanup();
     },
   };
 }
