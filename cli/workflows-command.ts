@@ -84,7 +84,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
   } else if (executions.length === 0) {
     io.stdout.write(`No executions${status ? ` with status ${status}` : ''}.\n`);
   } else {
-    const rows = executions.map((e) => [e.id, e.jobName, e.status, e.cursor, String(e.attempts), e.updatedAt.toISOString()]);
+    const rows = executions.map((e) => [e.id, e.jobName, e.status, e.cursor ?? '?', String(e.attempts), e.updatedAt.toISOString()]);
     io.stdout.write(`${formatTable(['ID', 'JOB', 'STATUS', 'CURSOR', 'ATTEMPTS', 'UPDATED'], rows)}\n`);
     if (executions.length === limit) io.stdout.write(`(first ${limit}; use --limit for more)\n`);
   }
@@ -138,7 +138,7 @@ function describeExecution(e: ExecutionSummary): string {
     ['job', `${e.jobName} (job id ${e.jobId})`],
     ['key', e.idempotencyKey],
     ['status', e.status],
-    ['cursor', e.cursor],
+    ['cursor', e.cursor ?? '? (no entries)'],
     ['attempts', String(e.attempts)],
     ['lease', e.leaseOwner ? `${e.leaseOwner} until ${e.leaseExpiresAt?.toISOString() ?? '?'}` : 'none'],
     ['created', e.createdAt.toISOString()],

@@ -5,8 +5,9 @@
  *
  * Commit budget: a new execution is created already leased with its first
  * `started` entry (one commit, no read before it); after that each step costs one commit, because
- * the `succeeded` of a step, the cursor move and the `started` of the next step
- * share a transaction — the step's own transaction when it is transactional.
+ * the `succeeded` of a step and the `started` of the next are one fenced INSERT
+ * (the newest entry is the cursor) — inside the step's own transaction when it
+ * is transactional.
  */
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
@@ -24,6 +25,7 @@ import { idempotencyKey } from './key.js';
 import * as q from './queries.js';
 import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
 import type { DialectKind } from './dialects.js';
+import type { EntryAction } from './schema.js';
 import { isWorkflowStore, type WorkflowStore } from './store.js';
 
 /** Default lease: long enough for slow steps, renewed every third of it while steps run. */
@@ -81,7 +83,7 @@ export async function executeWorkflow<DB = any>(
   // statement instead of a read and a write; an existing key makes the insert a no-op.
   const executionId = randomUUID();
   const now = Date.now();
-  const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, cursor: steps[0]!.name, owner, now, leaseExpiresAt: now + leaseMs };
+  const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, owner, now, leaseExpiresAt: now + leaseMs };
   const first = { executionId, seq: 1, step: steps[0]!.name, action: 'started' as const, at: now };
   const created =
     store.dialect === 'sqlite'
@@ -107,19 +109,24 @@ export async function executeWorkflow<DB = any>(
   return run({ store, db, job, key, executionId: runningId, owner, steps, leaseMs }, position);
 }
 
-/** Takes the lease and records `started` for the cursor step, atomically; undefined when someone else holds it. */
+/**
+ * Takes the lease and records `started` for the cursor step (the step of the
+ * newest entry), atomically; undefined when someone else holds the lease.
+ */
 async function lease(db: q.Executor, dialect: DialectKind, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
   return db.transaction().execute(async (trx) => {
     const now = Date.now();
     if (!(await q.acquireLease(trx, id, owner, now, now + leaseMs))) return undefined;
-    // Read the cursor under the lease: it may have moved since the first look.
-    const row = await q.findExecutionById(trx, id);
-    const index = steps.findIndex((s) => s.name === row!.cursor);
-    if (index < 0) throw new CorruptedRowError('faultline_executions', 'cursor', id, `cursor names step "${row!.cursor}", which the definition does not have`);
+    // Read progress under the lease: it may have moved since the first look.
     const last = await q.lastEntry(trx, id);
-    const retrying = last !== undefined && last.step === row!.cursor && (last.action === 'started' || last.action === 'errored');
-    const seq = (last?.seq ?? 0) + 1;
-    await q.appendEntries(trx, dialect, [{ executionId: id, seq, step: row!.cursor, action: 'started', at: now }]);
+    if (!last) throw new CorruptedRowError('faultline_entries', 'step', id, 'the execution has no entries, so where to resume is unknown');
+    const index = steps.findIndex((s) => s.name === last.step);
+    if (index < 0) throw new CorruptedRowError('faultline_entries', 'step', id, `the newest entry names step "${last.step}", which the definition does not have`);
+    // Every boundary writes the next step's `started`, so a run never ends on `succeeded` unfinished.
+    if (last.action === 'succeeded') throw new CorruptedRowError('faultline_entries', 'action', id, `the newest entry is "succeeded" of step "${last.step}" but the execution is not finished`);
+    const retrying = last.action === 'started' || last.action === 'errored';
+    const seq = last.seq + 1;
+    await q.appendEntries(trx, dialect, [{ executionId: id, seq, step: last.step, action: 'started', at: now }]);
     return { index, seq, retrying };
   });
 }
@@ -177,31 +184,32 @@ function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, t
 /**
  * Records the end of a step pass and the start of the next, fenced by the
  * lease, atomically: in the step's transaction when it has one, else as one
- * statement (Postgres) or one short transaction (SQLite).
+ * statement — except a finish or halt on SQLite, which takes two and so a
+ * short transaction of its own.
  */
 async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position, result: unknown, ownTransaction = false): Promise<Boundary> {
-  if (ownTransaction && r.store.dialect === 'sqlite') return db.transaction().execute((trx) => boundaryAfter(r, trx, position, result));
   const step = r.steps[position.index]!;
   const now = Date.now();
-  const entry = (seq: number, stepName: string, action: 'started' | 'succeeded' | 'halted') => ({ executionId: r.executionId, seq, step: stepName, action, at: now });
-  const record = async (update: q.BoundaryUpdate, rows: q.EntryRow[]) => {
-    if (!(await q.recordBoundary(db, r.store.dialect, r.executionId, r.owner, now, update, rows))) throw new LeaseLostError(r.executionId, step.name);
+  const entry = (seq: number, stepName: string, action: EntryAction) => ({ executionId: r.executionId, seq, step: stepName, action, at: now });
+  const fenced = (recorded: boolean) => {
+    if (!recorded) throw new LeaseLostError(r.executionId, step.name);
+  };
+  const end = async (kind: q.EndKind, last: q.EntryRow) => {
+    const record = (executor: q.Executor) => q.recordEnd(executor, r.store.dialect, r.executionId, r.owner, now, kind, last);
+    fenced(ownTransaction && r.store.dialect === 'sqlite' ? await db.transaction().execute(record) : await record(db));
   };
   if (result === HALT) {
-    await record({ kind: 'halt' }, [entry(position.seq + 1, step.name, 'halted')]);
+    await end('halt', entry(position.seq + 1, step.name, 'halted'));
     return { kind: 'done', status: 'halted' };
   }
   // A repeat pass is recorded as succeeded (its effects are committed) and the next pass as a new start.
   const nextIndex = result === REPEAT ? position.index : position.index + 1;
   const next = r.steps[nextIndex];
   if (!next) {
-    await record({ kind: 'finish' }, [entry(position.seq + 1, step.name, 'succeeded')]);
+    await end('finish', entry(position.seq + 1, step.name, 'succeeded'));
     return { kind: 'done', status: 'finished' };
   }
-  await record({ kind: 'move', cursor: next.name, leaseExpiresAt: now + r.leaseMs }, [
-    entry(position.seq + 1, step.name, 'succeeded'),
-    entry(position.seq + 2, next.name, 'started'),
-  ]);
+  fenced(await q.recordStepBoundary(db, r.store.dialect, r.executionId, r.owner, entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')));
   return { kind: 'next', position: { index: nextIndex, seq: position.seq + 2, retrying: false } };
 }
 

@@ -60,6 +60,27 @@ const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // A step boundary becomes one fenced INSERT of its entries: progress (the
+    // cursor) is read from the newest entry instead of being a column that
+    // every step had to UPDATE, and on SQLite the entries table is clustered
+    // on its key (WITHOUT ROWID), so an entry is one b-tree write, not two.
+    version: 2,
+    name: 'progress kept in entries only; SQLite entries without rowid',
+    async up(trx, dialect) {
+      if (dialect === 'sqlite') {
+        await sql`create table faultline_entries_v2 (
+          execution_id text not null, seq integer not null, step text not null, action text not null,
+          at bigint not null, error_class text, error_message text,
+          constraint faultline_entries_pk primary key (execution_id, seq)
+        ) without rowid`.execute(trx);
+        await sql`insert into faultline_entries_v2 select execution_id, seq, step, action, at, error_class, error_message from faultline_entries`.execute(trx);
+        await sql`drop table faultline_entries`.execute(trx);
+        await sql`alter table faultline_entries_v2 rename to faultline_entries`.execute(trx);
+      }
+      await trx.schema.alterTable('faultline_executions').dropColumn('cursor').execute();
+    },
+  },
 ];
 
 /** The newest schema version this code understands. */

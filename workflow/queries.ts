@@ -51,7 +51,8 @@ export interface ExecutionRow {
   jobId: string;
   jobData: string;
   definition: string;
-  cursor: string;
+  /** The step of the newest entry: the one to run next (null only for a damaged execution without entries). */
+  cursor: string | null;
   status: ExecutionStatus;
   attempts: number;
   leaseOwner: string | null;
@@ -86,25 +87,35 @@ export async function recordMigration(db: Executor, version: number, name: strin
 
 // ---- executions -------------------------------------------------------------
 
+/** Executions with their cursor: the step of their newest entry (progress lives in entries only). */
+function selectExecutions(db: Executor) {
+  return db
+    .selectFrom(executions)
+    .selectAll(executions)
+    .select((eb) =>
+      eb.selectFrom(entries).select('step').whereRef(`${entries}.execution_id`, '=', `${executions}.id`).orderBy('seq', 'desc').limit(1).as('cursor'),
+    );
+}
+
 export async function findExecutionByKey(db: Executor, idempotencyKey: string): Promise<ExecutionRow | undefined> {
-  const row = await db.selectFrom(executions).selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  const row = await selectExecutions(db).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
   return row && toExecution(row);
 }
 
 export async function findExecutionById(db: Executor, id: string): Promise<ExecutionRow | undefined> {
-  const row = await db.selectFrom(executions).selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await selectExecutions(db).where('id', '=', id).executeTakeFirst();
   return row && toExecution(row);
 }
 
 /** A new execution, leased to its creator from the start. */
-export type NewExecution = Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName' | 'jobId' | 'jobData' | 'definition' | 'cursor'> & {
+export type NewExecution = Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName' | 'jobId' | 'jobData' | 'definition'> & {
   owner: string;
   now: number;
   leaseExpiresAt: number;
 };
 
-const EXECUTION_COLUMNS = `id, idempotency_key, job_name, job_id, job_data, definition, cursor, status, attempts, lease_owner, lease_expires_at, created_at, updated_at`;
-const NEW_EXECUTION_VALUES = `(?, ?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, ?)`;
+const EXECUTION_COLUMNS = `id, idempotency_key, job_name, job_id, job_data, definition, status, attempts, lease_owner, lease_expires_at, created_at, updated_at`;
+const NEW_EXECUTION_VALUES = `(?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, ?)`;
 const CREATE_LEASED = byDialect(`insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing`);
 const CREATE_STARTED = preparedStatement(
   forDialect(
@@ -115,7 +126,7 @@ const CREATE_STARTED = preparedStatement(
 );
 
 function executionParameters(e: NewExecution): unknown[] {
-  return [e.id, e.idempotencyKey, e.jobName, e.jobId, e.jobData, e.definition, e.cursor, e.owner, e.leaseExpiresAt, e.now, e.now];
+  return [e.id, e.idempotencyKey, e.jobName, e.jobId, e.jobData, e.definition, e.owner, e.leaseExpiresAt, e.now, e.now];
 }
 
 /** Creates an execution already leased to its creator; false when the key exists (someone else won). */
@@ -158,16 +169,10 @@ export async function renewLease(db: Executor, id: string, owner: string, leaseE
   return result.numUpdatedRows === 1n;
 }
 
-const MOVE_CURSOR = byDialect(`update faultline_executions set cursor = ?, updated_at = ?, lease_expires_at = ? where id = ? and lease_owner = ?`);
 const MARK_FINISHED = byDialect(
   `update faultline_executions set status = 'finished', finished_at = ?, updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`,
 );
 const MARK_HALTED = byDialect(`update faultline_executions set status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`);
-
-/** Fenced: moves the cursor (possibly to the same step) and renews the lease. */
-export async function moveCursor(db: Executor, dialect: DialectKind, id: string, owner: string, cursor: string, now: number, leaseExpiresAt: number): Promise<boolean> {
-  return (await run(db, MOVE_CURSOR[dialect], [cursor, now, leaseExpiresAt, id, owner])) === 1n;
-}
 
 /** Fenced: marks the execution finished and releases the lease. */
 export async function markFinished(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
@@ -200,71 +205,65 @@ export interface ListExecutionsFilter {
 
 /** Executions, most recently updated first (for inspection tools such as the CLI). */
 export async function listExecutions(db: Executor, filter: ListExecutionsFilter): Promise<ExecutionRow[]> {
-  let query = db.selectFrom(executions).selectAll();
+  let query = selectExecutions(db);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  const rows = await query.orderBy('updated_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  const rows = await query.orderBy('updated_at', 'desc').orderBy(`${executions}.id`).limit(filter.limit).execute();
   return rows.map(toExecution);
 }
 
-/** How a step boundary changes the execution. */
-export type BoundaryUpdate =
-  | { kind: 'move'; cursor: string; leaseExpiresAt: number }
-  | { kind: 'finish' }
-  | { kind: 'halt' };
+/** How an execution ends this run: finished, or halted until a later execution of its key. */
+export type EndKind = 'finish' | 'halt';
 
-/** What each kind of boundary sets on the execution (Postgres' one-statement form). */
-const BOUNDARY_SET: Record<BoundaryUpdate['kind'], string> = {
-  move: `cursor = ?, updated_at = ?, lease_expires_at = ?`,
-  finish: `status = 'finished', finished_at = ?, updated_at = ?, lease_owner = null, lease_expires_at = null`,
-  halt: `status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null`,
+/** Postgres' one-statement end: the fenced status update, then the entry only if it matched. */
+const END_TEXT: Record<EndKind, string> = {
+  finish: preparedStatement(endText(`status = 'finished', finished_at = ?, updated_at = ?`)),
+  halt: preparedStatement(endText(`status = 'halted', updated_at = ?`)),
 };
 
-/** Postgres' one-statement boundary: the fenced update, then its `rows` entries only if it matched. */
-function boundaryText(kind: BoundaryUpdate['kind'], rows: number): string {
-  const values = Array.from({ length: rows }, () => `(?::integer, ?::text, ?::text, ?::bigint)`).join(', ');
+function endText(set: string): string {
   return forDialect(
     'postgres',
-    `with fenced as (update faultline_executions set ${BOUNDARY_SET[kind]} where id = ? and lease_owner = ? returning id) ` +
-      `insert into faultline_entries (execution_id, seq, step, action, at) ` +
-      `select fenced.id, v.seq, v.step, v.action, v.at from fenced cross join (values ${values}) as v(seq, step, action, at)`,
+    `with fenced as (update faultline_executions set ${set}, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ? returning id) ` +
+      `insert into faultline_entries (execution_id, seq, step, action, at) select fenced.id, ?::integer, ?::text, ?::text, ?::bigint from fenced`,
   );
 }
 
-/** The boundaries the engine records (one or two entries each), prepared: keyed `kind:rows`. */
-const BOUNDARY_TEXT = new Map(
-  (['move', 'finish', 'halt'] as const).flatMap((kind) => [1, 2].map((rows) => [`${kind}:${rows}`, preparedStatement(boundaryText(kind, rows))] as const)),
-);
+/**
+ * Fenced: ends the run (finish or halt, releasing the lease) and appends its
+ * entry, only if `owner` still holds the lease; false when it does not.
+ * One statement on Postgres; two on SQLite, so the caller runs it in a transaction.
+ */
+export async function recordEnd(db: Executor, dialect: DialectKind, id: string, owner: string, now: number, kind: EndKind, entry: EntryRow): Promise<boolean> {
+  if (dialect === 'sqlite') {
+    const ended = kind === 'finish' ? await markFinished(db, dialect, id, owner, now) : await markHalted(db, dialect, id, owner, now);
+    if (ended) await appendEntries(db, dialect, [entry]);
+    return ended;
+  }
+  const set = kind === 'finish' ? [now, now] : [now];
+  return (await run(db, END_TEXT[kind], [...set, id, owner, entry.seq, entry.step, entry.action, entry.at])) === 1n;
+}
+
+function fencedEntriesText(rows: number): string {
+  const values = Array.from({ length: rows }, () => `(cast(? as integer), cast(? as text), cast(? as text), cast(? as bigint))`).join(', ');
+  return (
+    `with v (seq, step, action, at) as (values ${values}) ` +
+    `insert into faultline_entries (execution_id, seq, step, action, at) ` +
+    `select e.id, v.seq, v.step, v.action, v.at from faultline_executions e cross join v where e.id = ? and e.lease_owner = ?`
+  );
+}
+
+const FENCED_TWO_ENTRIES = byDialect(fencedEntriesText(2));
 
 /**
- * Fenced: applies a step boundary (cursor move / finish / halt) and appends its
- * entries, only if `owner` still holds the lease; false when it does not.
- * On Postgres this is ONE statement (a data-modifying CTE): one round trip and,
- * outside a transaction, one commit. On SQLite (in-process, no round trips) it
- * is two statements, so the caller must run it inside a transaction.
+ * Fenced: the step boundary. Appends a step's `succeeded` and the next pass's
+ * `started` only if `owner` still holds the lease, as ONE statement on both
+ * dialects: outside a transaction that is one commit writing one table (the
+ * cursor is the newest entry, so no execution row changes). False when the
+ * lease was lost.
  */
-export async function recordBoundary(
-  db: Executor,
-  dialect: DialectKind,
-  id: string,
-  owner: string,
-  now: number,
-  update: BoundaryUpdate,
-  rows: EntryRow[],
-): Promise<boolean> {
-  if (dialect === 'sqlite') {
-    const moved =
-      update.kind === 'move'
-        ? await moveCursor(db, dialect, id, owner, update.cursor, now, update.leaseExpiresAt)
-        : update.kind === 'finish'
-          ? await markFinished(db, dialect, id, owner, now)
-          : await markHalted(db, dialect, id, owner, now);
-    if (moved) await appendEntries(db, dialect, rows);
-    return moved;
-  }
-  const text = BOUNDARY_TEXT.get(`${update.kind}:${rows.length}`) ?? boundaryText(update.kind, rows.length);
-  const setParameters = update.kind === 'move' ? [update.cursor, now, update.leaseExpiresAt] : update.kind === 'finish' ? [now, now] : [now];
-  const parameters = [...setParameters, id, owner, ...rows.flatMap((r) => [r.seq, r.step, r.action, r.at])];
-  return (await run(db, text, parameters)) === BigInt(rows.length);
+export async function recordStepBoundary(db: Executor, dialect: DialectKind, id: string, owner: string, succeeded: EntryRow, started: EntryRow): Promise<boolean> {
+  const parameters = [succeeded.seq, succeeded.step, succeeded.action, succeeded.at, started.seq, started.step, started.action, started.at, id, owner];
+  return (await run(db, FENCED_TWO_ENTRIES[dialect], parameters)) === 2n;
 }
 
 // ---- entries ----------------------------------------------------------------
@@ -337,7 +336,7 @@ export async function deleteExecutions(db: Executor, ids: string[]): Promise<num
 
 // ---- row mapping ------------------------------------------------------------
 
-function toExecution(r: ExecutionsTable): ExecutionRow {
+function toExecution(r: ExecutionsTable & { cursor: string | null }): ExecutionRow {
   return {
     id: r.id,
     idempotencyKey: r.idempotency_key,

@@ -13,8 +13,6 @@ export interface ExecutionsTable {
   job_data: string;
   /** Canonical JSON of the ordered step list: `[{ name, transactional }]`. */
   definition: string;
-  /** Name of the step to run next. */
-  cursor: string;
   status: ExecutionStatus;
   attempts: number;
   lease_owner: string | null;
@@ -28,7 +26,11 @@ export interface ExecutionsTable {
 /** `running` covers both a live run and one waiting for its queue's retry. */
 export type ExecutionStatus = 'running' | 'halted' | 'finished';
 
-/** What happened to a step, in order. */
+/**
+ * What happened to a step, in order. The newest entry names the step to run
+ * next (the cursor): every boundary writes the next step's `started` with the
+ * previous step's `succeeded`, and a halt or error names the step to resume.
+ */
 export type EntryAction = 'started' | 'succeeded' | 'errored' | 'halted';
 
 export interface EntriesTable {

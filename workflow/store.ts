@@ -28,12 +28,13 @@ export interface ExecutionSummary {
   jobName: string;
   jobId: string;
   status: ExecutionStatus;
-  /** The step to run next (for a finished execution: the last step). */
-  cursor: string;
+  /** The step to run next (for a finished execution: the last step); null only for a damaged execution without entries. */
+  cursor: string | null;
   attempts: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   createdAt: Date;
+  /** When the execution's status or lease last changed (steps append entries and leave the row alone). */
   updatedAt: Date;
   finishedAt: Date | null;
 }

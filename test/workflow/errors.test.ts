@@ -20,6 +20,7 @@ import {
   type WorkflowBuilder,
   type WorkflowStore,
 } from '../../workflow/index.js';
+import { SCHEMA_VERSION } from '../../workflow/migrations.js';
 import { makeTarget, unique, type Target, type TargetKind } from './support/targets.js';
 
 describe('idempotency keys', () => {
@@ -143,14 +144,20 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('errors, corruption 
     expect((badValue as Error).message).toContain(executionId);
     await store.db.updateTable('faultline_context').set({ value: '1' }).where('execution_id', '=', executionId).execute();
 
-    await update({ cursor: 'no-such-step' });
+    // The cursor is the newest entry's step: name a step the definition lacks.
+    const newest = (await store.entries(executionId)).length;
+    const setNewestStep = (step: string) =>
+      store.db.updateTable('faultline_entries').set({ step }).where('execution_id', '=', executionId).where('seq', '=', newest).execute();
+    await setNewestStep('no-such-step');
     const badCursor = await run(name, define).catch((e: unknown) => e);
-    expect(badCursor).toMatchObject({ name: 'CorruptedRowError', table: 'faultline_executions', column: 'cursor', executionId });
+    expect(badCursor).toMatchObject({ name: 'CorruptedRowError', table: 'faultline_entries', column: 'step', executionId });
     expect((badCursor as Error).message).toContain('no-such-step');
-    // The refused run did not keep the lease.
+    // The refused run did not keep the lease, and wrote nothing.
     expect((await store.execution(executionId))?.leaseOwner).toBeNull();
+    expect(await store.entries(executionId)).toHaveLength(newest);
+    await setNewestStep('a');
 
-    await update({ cursor: 'a', job_data: '{"half":' });
+    await update({ job_data: '{"half":' });
     const badData = await run(name, define, 'k', { any: 'thing' }).catch((e: unknown) => e);
     expect(badData).toMatchObject({ name: 'CorruptedRowError', column: 'job_data', executionId });
 
@@ -194,7 +201,7 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('errors, corruption 
     try {
       const error = await target.open().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaVersionError);
-      expect(error).toMatchObject({ found: 999, supported: 1 });
+      expect(error).toMatchObject({ found: 999, supported: SCHEMA_VERSION });
       expect((error as Error).message).toMatch(/schema version 999/);
     } finally {
       await store.db.deleteFrom('faultline_migrations').where('version', '=', 999).execute();
