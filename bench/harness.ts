@@ -16,7 +16,7 @@ import type { HarnessArgs, HarnessMemoryResult, HarnessTimeResult } from './lib/
 export interface BenchHarnessOptions {
   /** Approximate traced points of the generated jobs (default 10, 100, 1,000). */
   sizes?: number[];
-  /** Interleaved rounds per size (default 5; 3 for sizes of 1,000 points and more). */
+  /** Interleaved rounds per size (default 9; 5 for sizes of 1,000 points and more). */
   rounds?: number;
 }
 
@@ -27,7 +27,7 @@ export async function benchHarness(options: BenchHarnessOptions = {}): Promise<F
   const figures: Figure[] = [];
   const perScenario: string[] = [];
   for (const points of options.sizes ?? [10, 100, 1000]) {
-    const rounds = options.rounds ?? (points >= 1000 ? 3 : 5);
+    const rounds = options.rounds ?? (points >= 1000 ? 5 : 9);
     const r = await runChild<HarnessTimeResult>(CHILD, { mode: 'time', points, rounds } satisfies HarnessArgs);
     const perScenarioMs = r.simulationMs / r.scenarios;
     perScenario.push(`${r.points}: ${(perScenarioMs * 1000).toFixed(0)} µs`);
