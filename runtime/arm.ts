@@ -37,7 +37,8 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey):
   const test: ArmedGlitch['test'] = !condition
     ? null
     : 'args' in condition
-      ? (args) => argsMatch(condition.args, args as unknown[])
+      ? // A call probe's value is its `arguments`: the site id, then the function's arguments.
+        (args) => argsMatch(condition.args, Array.prototype.slice.call(args as ArrayLike<unknown>, 1))
       : (value) => matches(condition.value, value);
   const armed: ArmedGlitch = {
     glitch,

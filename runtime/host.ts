@@ -8,8 +8,8 @@
  * - idle: instrumented code checks `on` (0) and calls nothing;
  * - traced or armed: one per-site epoch check (`marks[id] !== epoch`); only a
  *   site with work left this epoch (not yet recorded by the trace, or covered
- *   by an armed glitch) looks up the async context. A call probe allocates its
- *   arguments array only when `c` says an armed glitch needs to match it.
+ *   by an armed glitch) looks up the async context. A call probe's arguments
+ *   are copied into an array only when an armed glitch's matchers test them.
  */
 import { GLOBAL_NAME, type ProbeHost, type SiteTable } from './protocol.js';
 import { registerFile } from './registry.js';
@@ -17,8 +17,6 @@ import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState, ty
 
 /** Marks the probed value of line probes, which have none. */
 const NO_VALUE: unknown = Symbol('faultline.no-value');
-/** Marks a call probe's value not passed yet: a glitch with matchers makes `c` answer true instead of firing. */
-const ARGS_LATER: unknown = Symbol('faultline.args-later');
 
 type HostWithState = ProbeHost & { [STATE_KEY]?: RuntimeState };
 
@@ -33,7 +31,7 @@ export function installHost(): RuntimeState {
   let host = global[GLOBAL_NAME];
   if (typeof host !== 'object' || host === null) {
     // The stub's properties in the stub's order (attachProbes fills in the methods), so every host has one shape.
-    host = { on: 0, n: 0, q: undefined, file: null, l: null, a: null, c: null, C: null, r: null } as unknown as HostWithState;
+    host = { on: 0, n: 0, q: undefined, file: null, l: null, a: null, c: null, r: null } as unknown as HostWithState;
     global[GLOBAL_NAME] = host;
   }
   if (typeof host.n !== 'number') host.n = 0;
@@ -72,13 +70,9 @@ function attachProbes(state: RuntimeState): void {
     if (state.marks[id] !== state.epoch) probeSlowPath(state, id, NO_VALUE, a);
   }
 
-  function c(id: number): boolean {
-    return state.marks[id] !== state.epoch && probeSlowPath(state, id, ARGS_LATER, c);
-  }
-
-  function C(id: number, args: unknown[]): void {
-    const context = state.scope.getStore();
-    if (context !== undefined) fireIfArmed(state, context, id, args, C);
+  // The probed value of a call is its `arguments` (the site id, then the function's arguments): see arm.ts.
+  function c(id: number): void {
+    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, arguments, c);
   }
 
   function r<T>(id: number, value: T): T {
@@ -90,7 +84,6 @@ function attachProbes(state: RuntimeState): void {
   host.l = l;
   host.a = a;
   host.c = c;
-  host.C = C;
   host.r = r;
 }
 
@@ -98,10 +91,8 @@ function attachProbes(state: RuntimeState): void {
  * A probe whose site is not marked for this epoch: records it in the traces
  * of the current async context, fires an armed glitch of that context that
  * matches, and marks the site when it has nothing left to do this epoch.
- * Returns true when `value` is {@link ARGS_LATER} and an armed glitch needs
- * the arguments to decide.
  */
-function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): boolean {
+function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): void {
   const context = state.scope.getStore();
   let done = true;
   if (state.tracing !== 0) {
@@ -113,10 +104,10 @@ function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: F
   }
   if (state.mask[id] !== 0) {
     // Covered by an armed glitch: never marked, the probe must look again next time.
-    return context !== undefined && fireIfArmed(state, context, id, value, probe);
+    if (context !== undefined) fireIfArmed(state, context, id, value, probe);
+    return;
   }
   if (done) state.marks[id] = state.epoch;
-  return false;
 }
 
 function recordSite(context: ScopeContext, id: number): void {
@@ -127,24 +118,16 @@ function recordSite(context: ScopeContext, id: number): void {
   }
 }
 
-/**
- * Fires the first armed glitch of `context` that covers site `id` and matches
- * `value`. With `value` {@link ARGS_LATER}, answers true instead at the first
- * covering glitch that has matchers (the caller then passes the arguments).
- */
-function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): boolean {
+/** Fires the first armed glitch of `context` that covers site `id` and matches `value`. */
+function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): void {
   for (const armed of context.glitches) {
     if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
-    if (armed.test !== null && value !== NO_VALUE) {
-      if (value === ARGS_LATER) return true;
-      if (!armed.test(value)) continue;
-    }
+    if (armed.test !== null && value !== NO_VALUE && !armed.test(value)) continue;
     disarmSites(state, armed);
     armed.fired = true;
     abandon(value);
     throw armed.error(probe);
   }
-  return false;
 }
 
 /**

@@ -17,7 +17,7 @@
  * ```js
  * __fl$.on&&__fl$.l(__fl$b+0);                          // before a statement
  * ;__fl$.on&&__fl$.a(__fl$b+1);                         // after a statement completed normally
- * var __fl$v;__fl$.on&&__fl$.c(__fl$b+2)&&__fl$.C(__fl$b+2,[a,b]); // function entry; `[a,b]` only when c asks
+ * var __fl$v;__fl$.on&&__fl$.c(__fl$b+2,a,b);          // function entry, with the arguments
  * return (__fl$v=(value),__fl$.on?__fl$.r(__fl$b+3,__fl$v):__fl$v); // about to return
  * __fl$.on&&__fl$.r(__fl$b+4,void 0);                   // falling off the end of a body
  * ```
@@ -39,7 +39,7 @@
  * The stub (used when instrumented code loads before, or without, the runtime)
  * has every property of the runtime's host, in the same order (`on` first), so
  * the object never changes shape once instrumented code runs: `on: 0`, no-op
- * probes, a `c` that returns false, an `r` that returns its value, and a
+ * probes, an `r` that returns its value, and a
  * `file` that allocates ids from `n` and queues `[path, count, table, base]`
  * in `q`. When the runtime loads it adopts `n` and `q` and replaces the
  * methods *on the same object* (instrumented modules hold a reference to it),
@@ -148,13 +148,11 @@ export interface ProbeHost {
   /** After a statement that completed normally. */
   a(id: number): void;
   /**
-   * At function entry: records the call and fires an armed glitch that needs
-   * no arguments; true when an armed glitch with argument matchers covers
-   * the site, so the caller must pass the arguments to {@link C}.
+   * At function entry, with the function's arguments (parameters as
+   * written; a destructured one as an object of the names it binds): records
+   * the call and fires an armed glitch whose matchers, if any, accept them.
    */
-  c(id: number): boolean;
-  /** At function entry, after `c` returned true: fires an armed glitch whose matchers accept `args`. */
-  C(id: number, args: unknown[]): void;
+  c(id: number, ...args: unknown[]): void;
   /** About to return `value` (called only while `on`); returns it unchanged, or throws a glitch. */
   r<T>(id: number, value: T): T;
 }

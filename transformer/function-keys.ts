@@ -132,7 +132,7 @@ export function boundNames(pattern: Node, out: string[]): string[] {
 }
 
 /**
- * The argument list of a call probe, as source text: parameters as written
+ * The arguments a call probe passes after its site id, as source text: parameters as written
  * (`a = 1` → `a`, `...rest` → `...rest`, a pattern → `{a,c}` of the names it
  * binds). TypeScript's `this` parameter is not an argument and is left out.
  */

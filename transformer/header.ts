@@ -23,7 +23,7 @@ const IS_PRODUCTION = 'function(){try{return typeof process!=="undefined"&&proce
  * order as the runtime's host, so adopting it never changes its shape.
  */
 const STUB =
-  '{on:0,n:0,q:[],file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){return false},C(){},r(i,v){return v}}';
+  '{on:0,n:0,q:[],file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){},r(i,v){return v}}';
 
 const G = `globalThis.${GLOBAL_NAME}`;
 

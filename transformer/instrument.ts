@@ -263,7 +263,7 @@ class Walker {
       const callOpens = first === undefined ? true : hasLineProbe(first);
       const call = this.site('call', line, column, key);
       // The return probes' temporary is a local of each function: a module-level one would make every returned object escape (no scalar replacement) and box every returned number.
-      this.probe(at, `${prefix}var ${V};`, `${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}])`, false, callOpens);
+      this.probe(at, `${prefix}var ${V};`, callProbe(call, args), false, callOpens);
       const open = this.list(statements, callOpens && first !== undefined, implicitReturn);
       if (implicitReturn) {
         const end = body.loc!.end;
@@ -276,7 +276,7 @@ class Walker {
       const { line, column } = positionBefore(this.code, body, start);
       const call = this.site('call', line, column, key);
       // `=> x` becomes `=> {…return (x)}` on the same lines, so the temporary can be a local (see above).
-      this.s.insert(start, `{var ${V};${GUARD}${H}.c(${B}+${call})&&${H}.C(${B}+${call},[${args}]);return (${V}=(`);
+      this.s.insert(start, `{var ${V};${GUARD}${callProbe(call, args)};return (${V}=(`);
       this.visit(body, null);
       // The return site is where its probe runs: after the value, at the end of the body.
       const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
@@ -329,6 +329,15 @@ class Walker {
     this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
     return id;
   }
+}
+
+/**
+ * The call probe (unguarded): `c(id, a, b)`. The arguments are plain call
+ * arguments, not an array: an idle function pays nothing for them, and a
+ * smaller entry keeps small functions within V8's inlining budget.
+ */
+function callProbe(id: number, args: string): string {
+  return `${H}.c(${B}+${id}${args === '' ? '' : `,${args}`})`;
 }
 
 /** The guarded return probe on the value in `__fl$v`: `on ? r(id, v) : v`. */
