@@ -37,8 +37,7 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey):
   const test: ArmedGlitch['test'] = !condition
     ? null
     : 'args' in condition
-      ? // A call probe's value is its `arguments`: the site id, then the function's arguments.
-        (args) => argsMatch(condition.args, Array.prototype.slice.call(args as ArrayLike<unknown>, 1))
+      ? (args) => argsMatch(condition.args, args as unknown[])
       : (value) => matches(condition.value, value);
   const armed: ArmedGlitch = {
     glitch,

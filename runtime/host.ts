@@ -70,9 +70,14 @@ function attachProbes(state: RuntimeState): void {
     if (state.marks[id] !== state.epoch) probeSlowPath(state, id, NO_VALUE, a);
   }
 
-  // The probed value of a call is its `arguments` (the site id, then the function's arguments): see arm.ts.
+  // `apply(…, arguments)` forwards the function's arguments without
+  // materializing an arguments object, so the fast path allocates nothing.
   function c(id: number): void {
-    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, arguments, c);
+    if (state.marks[id] !== state.epoch) callSlowPath.apply(undefined, arguments as unknown as [number, ...unknown[]]);
+  }
+
+  function callSlowPath(id: number, ...args: unknown[]): void {
+    probeSlowPath(state, id, args, c);
   }
 
   function r<T>(id: number, value: T): T {
