@@ -261,6 +261,14 @@ describe('TransientError', () => {
     expect((error as Error).message).toContain(`before-line fixtures/bank.js:4`);
   });
 
+  it('starts its stack at the called function when a before-call glitch matches arguments', async () => {
+    const glitch = Glitch.beforeCall('fixtures/bank.js:debit', 'acct-3');
+    const error = await withGlitch(glitch, () => thrown(() => bank.debit('acct-3', 1)));
+    expect(error).toBeInstanceOf(TransientError);
+    const frames = (error as Error).stack!.split('\n').filter((line) => line.trimStart().startsWith('at '));
+    expect(frames[0]).toMatch(/\bat (Module\.)?debit \(.*\/bank\.js:9:\d+\)$/);
+  });
+
   it('points at the original line of an instrumented TypeScript file', async () => {
     const fees = await loadInstrumented<typeof import('./fixtures/fees.js')>('test/runtime/fixtures/fees.ts');
     const glitch = Glitch.afterLine('fees.ts:8');
