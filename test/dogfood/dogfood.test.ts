@@ -1,7 +1,7 @@
 /**
  * Dogfooding in CI: runs test/dogfood/nested/transfer.sim.ts in a child Vitest
  * whose faultline plugin instruments the workflow engine's own sources, on
- * SQLite and on this run's Postgres, and checks what it reports. Every traced
+ * SQLite, in-memory PGlite and this run's Postgres, and checks what it reports. Every traced
  * point (all four glitch kinds) is a scenario unless DOGFOOD_SAMPLE says
  * otherwise; see the nested file for what each scenario must prove.
  */
@@ -48,7 +48,7 @@ function nestedVitest(env: Record<string, string>): Promise<{ code: number; outp
   });
 }
 
-it('every single-point failure anywhere in the engine still gives each side effect exactly once (SQLite and Postgres)', async () => {
+it('every single-point failure anywhere in the engine still gives each side effect exactly once (SQLite, PGlite and Postgres)', async () => {
   const reportPath = join(dir, 'dogfood.json');
   const { code, output } = await nestedVitest({
     DOGFOOD_POSTGRES_URL: inject('postgresUrl'),
@@ -57,7 +57,14 @@ it('every single-point failure anywhere in the engine still gives each side effe
   });
   expect(code, output).toBe(0);
   const summary = JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, RunSummary>;
-  expect(Object.keys(summary).sort()).toEqual(['postgres transfer', 'postgres welcome-series', 'sqlite transfer', 'sqlite welcome-series']);
+  expect(Object.keys(summary).sort()).toEqual([
+    'pglite transfer',
+    'pglite welcome-series',
+    'postgres transfer',
+    'postgres welcome-series',
+    'sqlite transfer',
+    'sqlite welcome-series',
+  ]);
   for (const [name, s] of Object.entries(summary)) {
     expect(s.failures, name).toEqual([]);
     expect(s.passed, name).toBe(s.scenarios);
@@ -67,7 +74,7 @@ it('every single-point failure anywhere in the engine still gives each side effe
     expect(Object.keys(s.byFile).some((file) => file.startsWith('fixtures/workflows/')), name).toBe(true);
     console.log(`dogfood ${name}: ${s.scenarios} scenarios (${s.enginePoints} of ${s.points} points in workflow/), ${s.failed} failed, ${s.seconds.toFixed(1)} s`);
   }
-  for (const target of ['sqlite', 'postgres']) {
+  for (const target of ['sqlite', 'pglite', 'postgres']) {
     // Hundreds of distinct engine points per store, across the two workflows.
     const engineKeys = new Set([...summary[`${target} transfer`]!.engineKeys, ...summary[`${target} welcome-series`]!.engineKeys]);
     expect(engineKeys.size, target).toBeGreaterThanOrEqual(300);

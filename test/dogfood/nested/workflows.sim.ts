@@ -11,12 +11,14 @@
  * Environment:
  * - DOGFOOD_SAMPLE: scenarios per workflow and store, or `all` (default `all`);
  * - DOGFOOD_SEED: seed of the sample (default {@link DEFAULT_SEED});
- * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store;
+ * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store
+ *   (SQLite and in-memory PGlite stores are always covered);
  * - DOGFOOD_REPORT: where to write a JSON summary for the outer test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLITCH_KINDS, MemoryQueue, restoreRealClock, simulate, type SimulationReport } from '../../../runtime/index.js';
@@ -95,6 +97,23 @@ async function postgresBank(serverUrl: string): Promise<Bank> {
   };
 }
 
+/** PGlite (in-memory): one instance, emptied before every run, like Postgres. */
+async function pgliteBank(): Promise<Bank> {
+  const pglite = await PGlite.create();
+  const store = await openStore({ pglite });
+  await createLedger(store);
+  return {
+    async reset() {
+      await sql`truncate faultline_entries, faultline_context, faultline_executions, ledger`.execute(store.db);
+    },
+    store,
+    async dispose() {
+      await store.close();
+      await pglite.close();
+    },
+  };
+}
+
 /** The one execution of `jobName`, read with plain SQL (the engine is instrumented); throws unless it finished and released its lease. */
 async function finishedExecution(store: WorkflowStore, jobName: string): Promise<string> {
   const executions = await store.db.selectFrom('faultline_executions').select(['id', 'status', 'lease_owner']).where('job_name', '=', jobName).execute();
@@ -144,7 +163,10 @@ afterAll(() => {
   if (process.env.DOGFOOD_REPORT) writeFileSync(process.env.DOGFOOD_REPORT, JSON.stringify(summaries, null, 2));
 });
 
-const targets: [string, () => Bank | Promise<Bank>][] = [['sqlite', sqliteBank]];
+const targets: [string, () => Bank | Promise<Bank>][] = [
+  ['sqlite', sqliteBank],
+  ['pglite', pgliteBank],
+];
 if (POSTGRES_URL) targets.push(['postgres', () => postgresBank(POSTGRES_URL)]);
 
 /** Production-like retries: exponential backoff outlasts the 30 s lease a crashed attempt may leave behind (WorkflowLockedError is transient). */
