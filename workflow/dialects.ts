@@ -7,6 +7,7 @@ import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, Co
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
+import { refuseIfHeld } from './held-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /** Which SQL dialect the store speaks. */
@@ -25,6 +26,8 @@ export interface OpenedDatabase {
   dialect: DialectKind;
   /** Closes what openStore opened itself; a caller-provided db or PGlite stays open. */
   close(): Promise<void>;
+  /** For a one-connection database (SQLite, PGlite): the object a transactional step's transaction holds. */
+  singleConnection?: object;
 }
 
 /** The embedded default when `openStore()` is called without a target. */
@@ -43,7 +46,7 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
   if ('pglite' in target) {
     if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
     const db = new Kysely<any>({ dialect: new PGliteDialect(target.pglite) });
-    return { db, dialect: 'postgres', close: async () => {} };
+    return { db, dialect: 'postgres', close: async () => {}, singleConnection: target.pglite };
   }
   if ('db' in target) {
     if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
@@ -73,7 +76,7 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect(sqlite) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
 }
 
 async function openPostgres(url: string): Promise<OpenedDatabase> {
@@ -145,6 +148,11 @@ class ImmediateSqliteDriver extends SqliteDriver {
    * transaction still open here is such an abandoned one: end it first.
    * (Not in releaseConnection: an error there would keep the mutex locked.)
    */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    refuseIfHeld(this.#sqlite);
+    return super.acquireConnection();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     if (this.#sqlite.inTransaction) this.#sqlite.exec('rollback');
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));

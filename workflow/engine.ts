@@ -21,6 +21,7 @@ import {
   WorkflowDefinitionMismatchError,
   WorkflowLockedError,
 } from './errors.js';
+import { holdingConnection } from './held-connection.js';
 import { idempotencyKey } from './key.js';
 import * as q from './queries.js';
 import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
@@ -153,7 +154,11 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
       let boundary: Boundary;
       try {
         boundary = step.transactional
-          ? await r.db.transaction().execute(async (trx) => boundaryAfter(r, trx, position, await step.fn(stepContext(r, step, position, trx))))
+          ? await r.db
+              .transaction()
+              .execute(async (trx) =>
+                boundaryAfter(r, trx, position, await holdingConnection(r.store.singleConnection, step.name, async () => step.fn(stepContext(r, step, position, trx)))),
+              )
           : await boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
       } catch (error) {
         if (!(error instanceof LeaseLostError)) await recordError(r, step, position, error);

@@ -27,6 +27,23 @@ export class WorkflowDefinitionMismatchError extends WorkflowError {
   }
 }
 
+/**
+ * `store.db` used inside a transactional step of a SQLite or PGlite store: the
+ * step's transaction holds the store's one connection, so the query would
+ * wait for it forever. Use `s.tx` there instead.
+ */
+export class ConnectionHeldError extends WorkflowError {
+  override name = 'ConnectionHeldError';
+  /** A programming error: every retry would block the same way. */
+  readonly permanent = true;
+  constructor(readonly step: string) {
+    super(
+      `store.db was used inside transactional step "${step}": the step's transaction holds this store's only connection ` +
+        `(SQLite and PGlite stores have one), so the query would wait forever — use s.tx inside a transactional step`,
+    );
+  }
+}
+
 /** Two steps of one workflow share a name. */
 export class DuplicateStepError extends WorkflowError {
   override name = 'DuplicateStepError';

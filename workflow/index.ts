@@ -25,6 +25,7 @@ export {
   CorruptedRowError,
   SchemaVersionError,
   TransactionUnavailableError,
+  ConnectionHeldError,
   InvalidArgumentError,
   isPermanentError,
 } from './errors.js';

@@ -23,7 +23,7 @@ export class PGliteDialect implements Dialect {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new SingleConnectionDriver(new PGliteConnection(this.pglite));
+    return new SingleConnectionDriver(new PGliteConnection(this.pglite), this.pglite);
   }
   createIntrospector(db: Kysely<any>) {
     return new PostgresIntrospector(db);

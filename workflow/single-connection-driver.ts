@@ -14,6 +14,7 @@
  * that cannot happen and wedge the one connection.
  */
 import { CompiledQuery, type DatabaseConnection, type Driver } from 'kysely';
+import { refuseIfHeld } from './held-connection.js';
 
 export class SingleConnectionDriver implements Driver {
   #queue: Promise<void> = Promise.resolve();
@@ -21,11 +22,16 @@ export class SingleConnectionDriver implements Driver {
   /** Set from the moment BEGIN is sent until COMMIT or ROLLBACK returns. */
   #transactionOpen = false;
 
-  constructor(private readonly connection: DatabaseConnection) {}
+  constructor(
+    private readonly connection: DatabaseConnection,
+    /** The database object behind the connection (what a transactional step holds, see held-connection.ts). */
+    private readonly database: object,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    refuseIfHeld(this.database);
     // Chain on the previous holder: the next acquirer waits for its release.
     let release!: () => void;
     const previous = this.#queue;

@@ -82,6 +82,8 @@ export class WorkflowStore<DB = any> {
     /** Which SQL dialect the database speaks. */
     readonly dialect: DialectKind,
     private readonly closeDatabase: () => Promise<void>,
+    /** @internal the one connection's database object of a SQLite or PGlite store (see held-connection.ts). */
+    readonly singleConnection?: object,
   ) {}
 
   /** @internal the same Kysely, typed for faultline's tables. */
@@ -159,5 +161,5 @@ export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_UR
     await opened.close();
     throw error;
   }
-  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close);
+  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection);
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { sql } from 'kysely';
 import {
+  ConnectionHeldError,
   executeWorkflow,
   isPermanentError,
   LeaseLostError,
@@ -140,6 +141,39 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('workflow behaviours
       'debit:started', 'debit:errored', 'debit:started', 'debit:succeeded',
       'notify:started', 'notify:errored', 'notify:started', 'notify:succeeded',
     ]);
+  });
+
+  it('store.db inside a transactional step: ConnectionHeldError on one-connection stores (not a hang), works on a Postgres pool', async () => {
+    const tag = unique('held');
+    let later: Promise<unknown> | undefined;
+    const define = (w: WorkflowBuilder) =>
+      w.step(
+        'debit',
+        async () => {
+          await store.db.insertInto('ledger').values({ tag, step: 'debit' }).execute();
+        },
+        { transactional: true },
+      );
+    const outcome = await run(unique('held'), define).catch((e: unknown) => e);
+    if (kind === 'postgres') {
+      expect(outcome).toMatchObject({ status: 'finished' });
+      expect(await ledger(tag)).toEqual(['debit']);
+      return;
+    }
+    expect(outcome).toBeInstanceOf(ConnectionHeldError);
+    expect(outcome).toMatchObject({ step: 'debit', permanent: true });
+    expect(isPermanentError(outcome)).toBe(true);
+    expect(await ledger(tag)).toEqual([]);
+    // After the step, the store is usable again, also by work the step started and left running.
+    const passed = await run(unique('held-ok'), (w) =>
+      w.step('debit', async (s) => {
+        await s.tx.insertInto('ledger').values({ tag, step: 'via-tx' }).execute();
+        later = new Promise((resolve) => setTimeout(resolve, 5)).then(() => store.db.insertInto('ledger').values({ tag, step: 'later' }).execute());
+      }, { transactional: true }),
+    );
+    expect(passed.status).toBe('finished');
+    await later;
+    expect(await ledger(tag)).toEqual(['later', 'via-tx']);
   });
 
   it('refuses s.tx in a step that is not transactional', async () => {

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 it('rolls back a transaction whose begin failed after BEGIN ran, so later writes are not absorbed', async () => {
   pglite = await PGlite.create();
-  const driver = new SingleConnectionDriver(new FailAfterBegin(new PGliteConnection(pglite)));
+  const driver = new SingleConnectionDriver(new FailAfterBegin(new PGliteConnection(pglite)), pglite);
   const db = new Kysely<{ t: { n: number } }>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),

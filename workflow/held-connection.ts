@@ -1,0 +1,36 @@
+/**
+ * On a SQLite or PGlite store the database is ONE connection, and a
+ * transactional step's transaction holds it: a query through `store.db` from
+ * inside that step would wait for it forever. The engine runs transactional
+ * step bodies in {@link holdingConnection}; those stores' drivers call
+ * {@link refuseIfHeld} before acquiring, turning the hang into a named error.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ConnectionHeldError } from './errors.js';
+
+interface Holder {
+  /** The single-connection database (better-sqlite3 or PGlite object) the step's transaction holds. */
+  readonly database: object;
+  readonly step: string;
+  /** False once the step is over: work it left behind (a timer, say) may use the store again. */
+  active: boolean;
+}
+
+const holders = new AsyncLocalStorage<Holder>();
+
+/** Runs a transactional step's `body`, marking `database` (undefined: a pooled store) as held by it. */
+export async function holdingConnection<T>(database: object | undefined, step: string, body: () => Promise<T>): Promise<T> {
+  if (database === undefined) return body();
+  const holder: Holder = { database, step, active: true };
+  try {
+    return await holders.run(holder, body);
+  } finally {
+    holder.active = false;
+  }
+}
+
+/** Throws {@link ConnectionHeldError} when called from a transactional step whose transaction holds `database`. */
+export function refuseIfHeld(database: object): void {
+  const holder = holders.getStore();
+  if (holder !== undefined && holder.active && holder.database === database) throw new ConnectionHeldError(holder.step);
+}
