@@ -3,11 +3,11 @@
  * queries module needs to know about. Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
-import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, SqliteDriver, CompiledQuery, type DatabaseConnection, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
-import { refuseIfHeld } from './held-connection.js';
+import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /** Which SQL dialect the store speaks. */
@@ -75,7 +75,7 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const db = new Kysely<any>({ dialect: new OneConnectionSqliteDialect(sqlite) });
   return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
 }
 
@@ -118,44 +118,15 @@ function usePreparedStatements(client: import('pg').PoolClient): void {
   (client as { query: unknown }).query = routed;
 }
 
-/**
- * SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that
- * reads and then writes can fail with SQLITE_BUSY without waiting when another
- * process wrote in between; taking the write lock up front makes busy_timeout apply.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
+/** Kysely's SQLite dialect with faultline's one-connection driver (see one-connection.ts). */
+class OneConnectionSqliteDialect extends SqliteDialect {
   readonly #sqlite: BetterSqliteDatabase;
   constructor(sqlite: BetterSqliteDatabase) {
     super({ database: sqlite });
     this.#sqlite = sqlite;
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#sqlite);
-  }
-}
-
-class ImmediateSqliteDriver extends SqliteDriver {
-  readonly #sqlite: BetterSqliteDatabase;
-  constructor(sqlite: BetterSqliteDatabase) {
-    super({ database: cachingStatements(sqlite) });
-    this.#sqlite = sqlite;
-  }
-  /**
-   * Kysely rolls back only a transaction whose begin *returned*: an error
-   * after BEGIN ran but before this returned (found by the dogfooding
-   * simulation) leaves it open on the one shared connection, silently
-   * absorbing later statements. The connection was just acquired, so a
-   * transaction still open here is such an abandoned one: end it first.
-   * (Not in releaseConnection: an error there would keep the mutex locked.)
-   */
-  override async acquireConnection(): Promise<DatabaseConnection> {
-    refuseIfHeld(this.#sqlite);
-    return super.acquireConnection();
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.#sqlite.inTransaction) this.#sqlite.exec('rollback');
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    return new SqliteOneConnectionDriver(cachingStatements(this.#sqlite), this.#sqlite);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * A Kysely dialect over PGlite (embedded Postgres in WASM). PGlite is one
- * connection, handed to one Kysely holder at a time (single-connection-driver.ts).
+ * connection, handed to one Kysely holder at a time (one-connection.ts).
  */
 import {
   CompiledQuery,
@@ -14,7 +14,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { PGlite } from '@electric-sql/pglite';
-import { SingleConnectionDriver } from './single-connection-driver.js';
+import { SingleConnectionDriver } from './one-connection.js';
 
 /** Kysely dialect for an open PGlite instance (the caller owns and closes it). */
 export class PGliteDialect implements Dialect {

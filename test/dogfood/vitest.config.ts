@@ -9,10 +9,10 @@ import faultline from '../../transformer/vite.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
-  // single-connection-driver.ts hands PGlite's one connection out in memory,
-  // like the pools inside Kysely's own drivers (not instrumented either): a
-  // glitch there would simulate a failure that cannot happen and wedge it.
-  plugins: [faultline({ include: ['workflow/**', 'fixtures/workflows/**', 'fixtures/jobs/**'], exclude: ['workflow/single-connection-driver.ts'] })],
+  // one-connection.ts hands SQLite's and PGlite's one connection out, like the
+  // pools inside Kysely's own drivers (not instrumented either): a glitch
+  // there would simulate a failure that cannot happen and wedge it.
+  plugins: [faultline({ include: ['workflow/**', 'fixtures/workflows/**', 'fixtures/jobs/**'], exclude: ['workflow/one-connection.ts'] })],
   test: {
     include: ['test/dogfood/nested/*.sim.ts'],
     pool: 'forks',
