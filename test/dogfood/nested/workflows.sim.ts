@@ -80,10 +80,8 @@ function sqliteBank(): Bank {
   };
 }
 
-/** Postgres: one scratch database, emptied before every run (opening a pool per run would dominate the time). */
-async function postgresBank(serverUrl: string): Promise<Bank> {
-  const database = await createPostgresDatabase(serverUrl);
-  const store = await openStore(database.url);
+/** A Postgres-dialect store emptied before every run (opening one per run would dominate the time); `dispose` then `release`. */
+async function truncatingBank(store: WorkflowStore, release: () => Promise<void>): Promise<Bank> {
   await createLedger(store);
   return {
     async reset() {
@@ -92,26 +90,21 @@ async function postgresBank(serverUrl: string): Promise<Bank> {
     store,
     async dispose() {
       await store.close();
-      await database.drop();
+      await release();
     },
   };
 }
 
-/** PGlite (in-memory): one instance, emptied before every run, like Postgres. */
+/** Postgres: one scratch database on the run's server. */
+async function postgresBank(serverUrl: string): Promise<Bank> {
+  const database = await createPostgresDatabase(serverUrl);
+  return truncatingBank(await openStore(database.url), () => database.drop());
+}
+
+/** PGlite: one in-memory instance. */
 async function pgliteBank(): Promise<Bank> {
   const pglite = await PGlite.create();
-  const store = await openStore({ pglite });
-  await createLedger(store);
-  return {
-    async reset() {
-      await sql`truncate faultline_entries, faultline_context, faultline_executions, ledger`.execute(store.db);
-    },
-    store,
-    async dispose() {
-      await store.close();
-      await pglite.close();
-    },
-  };
+  return truncatingBank(await openStore({ pglite }), () => pglite.close());
 }
 
 /** The one execution of `jobName`, read with plain SQL (the engine is instrumented); throws unless it finished and released its lease. */
