@@ -1,6 +1,6 @@
 // `npm run soak`: the long runs kept out of `npm test`. The crash-safety test
 // with 500 SIGKILLs per store, and the exhaustive dogfooding simulation (every
-// traced engine point, all four glitch kinds, SQLite and Postgres).
+// traced engine point, all four glitch kinds, SQLite, PGlite and Postgres).
 import { defineConfig } from 'vitest/config';
 import faultline from './transformer/vite.js';
 
