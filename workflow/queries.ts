@@ -130,7 +130,7 @@ function executionParameters(e: NewExecution): unknown[] {
 }
 
 /** Creates an execution already leased to its creator; false when the key exists (someone else won). */
-export async function createLeasedExecution(db: Executor, dialect: DialectKind, e: NewExecution): Promise<boolean> {
+async function createLeasedExecution(db: Executor, dialect: DialectKind, e: NewExecution): Promise<boolean> {
   return (await run(db, CREATE_LEASED[dialect], executionParameters(e))) === 1n;
 }
 
@@ -175,12 +175,12 @@ const MARK_FINISHED = byDialect(
 const MARK_HALTED = byDialect(`update faultline_executions set status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`);
 
 /** Fenced: marks the execution finished and releases the lease. */
-export async function markFinished(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
+async function markFinished(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
   return (await run(db, MARK_FINISHED[dialect], [now, now, id, owner])) === 1n;
 }
 
 /** Fenced: marks the execution halted (cursor unchanged) and releases the lease. */
-export async function markHalted(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
+async function markHalted(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
   return (await run(db, MARK_HALTED[dialect], [now, id, owner])) === 1n;
 }
 
@@ -243,16 +243,12 @@ export async function recordEnd(db: Executor, dialect: DialectKind, id: string, 
   return (await run(db, END_TEXT[kind], [...set, id, owner, entry.seq, entry.step, entry.action, entry.at])) === 1n;
 }
 
-function fencedEntriesText(rows: number): string {
-  const values = Array.from({ length: rows }, () => `(cast(? as integer), cast(? as text), cast(? as text), cast(? as bigint))`).join(', ');
-  return (
-    `with v (seq, step, action, at) as (values ${values}) ` +
+const ENTRY_VALUES = `(cast(? as integer), cast(? as text), cast(? as text), cast(? as bigint))`;
+const STEP_BOUNDARY = byDialect(
+  `with v (seq, step, action, at) as (values ${ENTRY_VALUES}, ${ENTRY_VALUES}) ` +
     `insert into faultline_entries (execution_id, seq, step, action, at) ` +
-    `select e.id, v.seq, v.step, v.action, v.at from faultline_executions e cross join v where e.id = ? and e.lease_owner = ?`
-  );
-}
-
-const FENCED_TWO_ENTRIES = byDialect(fencedEntriesText(2));
+    `select e.id, v.seq, v.step, v.action, v.at from faultline_executions e cross join v where e.id = ? and e.lease_owner = ?`,
+);
 
 /**
  * Fenced: the step boundary. Appends a step's `succeeded` and the next pass's
@@ -263,7 +259,7 @@ const FENCED_TWO_ENTRIES = byDialect(fencedEntriesText(2));
  */
 export async function recordStepBoundary(db: Executor, dialect: DialectKind, id: string, owner: string, succeeded: EntryRow, started: EntryRow): Promise<boolean> {
   const parameters = [succeeded.seq, succeeded.step, succeeded.action, succeeded.at, started.seq, started.step, started.action, started.at, id, owner];
-  return (await run(db, FENCED_TWO_ENTRIES[dialect], parameters)) === 2n;
+  return (await run(db, STEP_BOUNDARY[dialect], parameters)) === 2n;
 }
 
 // ---- entries ----------------------------------------------------------------
