@@ -153,13 +153,7 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
       const step = r.steps[position.index]!;
       let boundary: Boundary;
       try {
-        boundary = step.transactional
-          ? await r.db
-              .transaction()
-              .execute(async (trx) =>
-                boundaryAfter(r, trx, position, await holdingConnection(r.store.singleConnection, step.name, async () => step.fn(stepContext(r, step, position, trx)))),
-              )
-          : await boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
+        boundary = await runStep(r, step, position);
       } catch (error) {
         if (!(error instanceof LeaseLostError)) await recordError(r, step, position, error);
         throw error;
@@ -170,6 +164,19 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
   } finally {
     await renewal.stop();
   }
+}
+
+/**
+ * One pass of a step and its boundary. A transactional step runs in a
+ * transaction that its boundary commits with it; on a one-connection store the
+ * body is marked as holding that connection (see held-connection.ts).
+ */
+async function runStep<DB>(r: Run<DB>, step: StepDefinition, position: Position): Promise<Boundary> {
+  if (!step.transactional) return boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
+  return r.db.transaction().execute(async (trx) => {
+    const result = await holdingConnection(r.store.singleConnection, step.name, async () => step.fn(stepContext(r, step, position, trx)));
+    return boundaryAfter(r, trx, position, result);
+  });
 }
 
 function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, trx: Transaction<any> | undefined) {

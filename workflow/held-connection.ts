@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConnectionHeldError } from './errors.js';
 
 interface Holder {
-  /** The single-connection database (better-sqlite3 or PGlite object) the step's transaction holds. */
+  /** The one-connection database (better-sqlite3 or PGlite object) the step's transaction holds. */
   readonly database: object;
   readonly step: string;
   /** False once the step is over: work it left behind (a timer, say) may use the store again. */

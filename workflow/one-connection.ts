@@ -55,7 +55,7 @@ export class SqliteOneConnectionDriver extends SqliteDriver {
 
 /** PGlite (or any one-connection database speaking plain SQL transactions). */
 
-export class SingleConnectionDriver implements Driver {
+export class OneConnectionDriver implements Driver {
   #queue: Promise<void> = Promise.resolve();
   #release: () => void = () => {};
   /** Set from the moment BEGIN is sent until COMMIT or ROLLBACK returns. */

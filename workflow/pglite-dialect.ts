@@ -14,7 +14,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { PGlite } from '@electric-sql/pglite';
-import { SingleConnectionDriver } from './one-connection.js';
+import { OneConnectionDriver } from './one-connection.js';
 
 /** Kysely dialect for an open PGlite instance (the caller owns and closes it). */
 export class PGliteDialect implements Dialect {
@@ -23,7 +23,7 @@ export class PGliteDialect implements Dialect {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new SingleConnectionDriver(new PGliteConnection(this.pglite), this.pglite);
+    return new OneConnectionDriver(new PGliteConnection(this.pglite), this.pglite);
   }
   createIntrospector(db: Kysely<any>) {
     return new PostgresIntrospector(db);

@@ -24,7 +24,7 @@ import {
 } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PGliteConnection } from '../../workflow/pglite-dialect.js';
-import { SingleConnectionDriver, SqliteOneConnectionDriver } from '../../workflow/one-connection.js';
+import { OneConnectionDriver, SqliteOneConnectionDriver } from '../../workflow/one-connection.js';
 
 const FAILURE = 'transient failure after BEGIN ran';
 
@@ -53,7 +53,7 @@ async function flakyPglite(): Promise<FlakyDatabase> {
   };
   const dialect: Dialect = {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new SingleConnectionDriver(connection, pglite),
+    createDriver: () => new OneConnectionDriver(connection, pglite),
     createIntrospector: (k) => new PostgresIntrospector(k),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   };
