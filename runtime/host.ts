@@ -31,7 +31,7 @@ export function installHost(): RuntimeState {
   let host = global[GLOBAL_NAME];
   if (typeof host !== 'object' || host === null) {
     // The stub's properties in the stub's order (attachProbes fills in the methods), so every host has one shape.
-    host = { on: 0, n: 0, q: undefined, file: null, l: null, a: null, c: null, r: null } as unknown as HostWithState;
+    host = { on: 0, n: 0, q: undefined, b: Object.create(null), file: null, l: null, a: null, c: null, r: null } as unknown as HostWithState;
     global[GLOBAL_NAME] = host;
   }
   if (typeof host.n !== 'number') host.n = 0;

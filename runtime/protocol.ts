@@ -2,28 +2,51 @@
  * The probe protocol: the one contract between instrumented code (written by
  * `faultline/transformer`) and the runtime (`faultline`).
  *
- * Instrumented code never imports the runtime. Its first line (after any
- * hashbang and directive prologue, never adding a newline) creates or reuses a
- * shared host object on `globalThis[GLOBAL_NAME]` and registers its sites
- * (count, then the encoded site table):
+ * Instrumented code never imports the runtime: it reaches a shared host
+ * object on `globalThis[GLOBAL_NAME]`, created as a no-op stub when the
+ * runtime has not loaded (yet). The identifiers instrumented code binds are
+ * chosen per file: `__fl$` and its suffixes (`__fl$b`, `__fl$v`, `__fl$i`), or
+ * `__fl1$`, `__fl2$`, … when the file's text already holds `__fl$` (so no user
+ * binding, property name or `with` lookup in that file can ever be one of
+ * them). Below, `H`/`B`/`V`/`I` stand for the file's names.
+ *
+ * **Modules** (and CommonJS, which is function-wrapped) get a header before
+ * the first statement (after any hashbang and directive prologue, never adding
+ * a newline) that binds the host and the file's first site id, registering the
+ * sites (count, then the encoded site table). The registration is a hoisted
+ * function declaration, so a probe that runs before the header did (a hoisted
+ * function called through an ESM import cycle before its module's body ran)
+ * can run it first:
  *
  * ```js
- * var __fl$=globalThis.__faultline||(globalThis.__faultline={<stub>}),__fl$b=__fl$.file("fixtures/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");
+ * var H,B;function I(){H=globalThis.__faultline||(globalThis.__faultline={<stub>});B=H.file("src/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");return H}H||I();
  * ```
  *
- * Every probe is guarded by the single `on` check, so an idle probe costs one
- * property load and a branch, calls nothing and allocates nothing:
+ * Every probe is one statement guarded by the single `on` check, so an idle
+ * probe costs one property load and a branch, calls nothing and allocates
+ * nothing; probes lexically inside a top-level function declaration (the only
+ * code that can run before the header) check `(H||I()).on` instead:
  *
  * ```js
- * __fl$.on&&__fl$.l(__fl$b+0);                          // before a statement
- * ;__fl$.on&&__fl$.a(__fl$b+1);                         // after a statement completed normally
- * var __fl$v;__fl$.on&&__fl$.c(__fl$b+2,a,b);          // function entry, with the arguments
- * return (__fl$v=(value),__fl$.on?__fl$.r(__fl$b+3,__fl$v):__fl$v); // about to return
- * __fl$.on&&__fl$.r(__fl$b+4,void 0);                   // falling off the end of a body
+ * if(H.on)H.l(B+0);                                 // before a statement
+ * ;if(H.on)H.a(B+1);                                // after a statement completed normally
+ * var V;if(H.on)H.c(B+2,a,b);                       // function entry, with the arguments
+ * return(V=(value),H.on?H.r(B+3,V):V);              // about to return
+ * if(H.on)H.r(B+4,void 0);                          // falling off the end of a body
  * ```
  *
- * `__fl$v` is a local of every instrumented function (an expression-bodied
- * arrow `=> x` becomes `=> {var __fl$v;…return (x)}` on the same lines): a
+ * Probes are statements, not `H.on&&…` expressions, because V8's block
+ * coverage gives an `if` its own continuation range: an expression probe after
+ * an early `return` cut the zero-count range of the code after it. Every
+ * probe statement and every header statement is preceded by
+ * {@link COVERAGE_HINT}, which both istanbul and ast-v8-to-istanbul (Vitest's
+ * v8 provider) read as "not this node, nor anything in it", so probes add no
+ * statement, branch or function to coverage; a user's own ignore hint right
+ * before a statement is restated after that statement's line probe, so it
+ * still applies to the statement.
+ *
+ * `V` is a local of every instrumented function (an expression-bodied arrow
+ * `=> x` becomes `=> {var V;…return (V=(x),…)}` on the same lines): a
  * module-level temporary would make returned objects escape and box numbers.
  *
  * Probes that run back to back (nothing can run between them: the after-line
@@ -32,31 +55,44 @@
  * and the implicit return) share one guard, each call still on its own line:
  *
  * ```js
- * x();;__fl$.on&&(__fl$.a(__fl$b+1),
- *   __fl$.l(__fl$b+2));y();
+ * x();;if(H.on){H.a(B+1);
+ *   H.l(B+2)}y();
  * ```
+ *
+ * **Classic scripts** (a program that parses as a script and is not `.cjs`/
+ * `.cts`: eval, `vm.runInContext`, `node -p`, `<script>`) bind nothing: a
+ * script's top-level `var`s and functions are properties of the global object,
+ * shared by every script of the realm. Their probes read the host as the
+ * global `__faultline` itself and the file's first site id from the host's
+ * `b` table under a key naming the file and its sites (`b["file.js#1a2b3c4d"]`),
+ * read only while `on`. Probes outside any function keep the script's
+ * completion value (the value `eval` returns): they are declarations binding
+ * nothing, which complete empty, `var {}=(H.on&&H.l(b[K]+0),0);`.
+ *
+ * **`with` bodies get no probes**: every identifier there is looked up through
+ * the user's object first (a Proxy's `has` trap sees each lookup), so no probe
+ * could run there unseen. The `with` statement itself is probed.
  *
  * The stub (used when instrumented code loads before, or without, the runtime)
  * has every property of the runtime's host, in the same order (`on` first), so
  * the object never changes shape once instrumented code runs: `on: 0`, no-op
  * probes, an `r` that returns its value, and a
  * `file` that allocates ids from `n` and queues `[path, count, table, base]`
- * in `q`. When the runtime loads it adopts `n` and `q` and replaces the
- * methods *on the same object* (instrumented modules hold a reference to it),
- * so ids never move.
+ * in `q`, and the empty `b` table. When the runtime loads it adopts `n`, `q`
+ * and `b` and replaces the methods *on the same object* (instrumented modules
+ * hold a reference to it), so ids never move.
  */
 
 /** Property of `globalThis` holding the shared {@link ProbeHost}. */
 export const GLOBAL_NAME = '__faultline';
 
-/** Identifier the instrumented code binds the host to. */
-export const HOST_ID = '__fl$';
-
-/** Identifier the instrumented code binds its file's first site id to. */
-export const BASE_ID = '__fl$b';
-
-/** Identifier of the function-local temporary a return probe stores the returned value in. */
-export const VALUE_ID = '__fl$v';
+/**
+ * The comment before every probe and header statement: "ignore this node and
+ * everything in it" to istanbul (`istanbul ignore next`) and to
+ * ast-v8-to-istanbul (which reads istanbul's hints too); `@preserve` keeps it
+ * through esbuild's TypeScript transform, which drops other comments.
+ */
+export const COVERAGE_HINT = '/*istanbul ignore next@preserve*/';
 
 /** Site kinds as encoded in the emitted site tuples. */
 export const SiteCode = { line: 0, after: 1, call: 2, return: 3 } as const;
@@ -141,6 +177,8 @@ export interface ProbeHost {
   n: number;
   /** Registrations made before the runtime loaded: `[path, count, table, base]`; `undefined` once adopted. */
   q: [string, number, SiteTable, number][] | undefined;
+  /** First site id of each classic script, by the key its probes name (see the protocol above); a null-prototype object. */
+  b: Record<string, number>;
   /** Registers a file's `count` sites and returns the id of its first site. */
   file(path: string, count: number, sites: SiteTable): number;
   /** Before a statement. */

@@ -1,10 +1,14 @@
 /**
- * The first-line header of an instrumented file (see runtime/protocol.ts):
- * binds `__fl$` to the shared probe host, creating the no-op stub when the
- * runtime is not loaded, and binds `__fl$b` to this file's first site id.
+ * The first-line header of an instrumented file (see runtime/protocol.ts).
+ * A module's binds the file's host name to the shared probe host (creating
+ * the no-op stub when the runtime is not loaded) and its base name to the
+ * file's first site id, from a hoisted function that an early probe may run
+ * first. A classic script's binds nothing: it records its base in the host's
+ * `b` table.
  */
-import { BASE_ID, encodeSites, GLOBAL_NAME, HOST_ID, SiteCode, type SiteTuple } from '../runtime/protocol.js';
+import { COVERAGE_HINT, encodeSites, GLOBAL_NAME, SiteCode, type SiteTuple } from '../runtime/protocol.js';
 import type { ProbeSite } from './instrument.js';
+import type { ProbeText } from './probe-text.js';
 
 /** Printed once per process when the stub is created in a production build. */
 export const PRODUCTION_WARNING =
@@ -23,24 +27,34 @@ const IS_PRODUCTION = 'function(){try{return typeof process!=="undefined"&&proce
  * order as the runtime's host, so adopting it never changes its shape.
  */
 const STUB =
-  '{on:0,n:0,q:[],file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){},r(i,v){return v}}';
+  '{on:0,n:0,q:[],b:{__proto__:null},file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){},r(i,v){return v}}';
 
 const G = `globalThis.${GLOBAL_NAME}`;
 
-/** Everything before the file path: constant, so built once. */
-const PREFIX =
-  `var ${HOST_ID}=${G}||(${G}=((${IS_PRODUCTION})()&&console.warn(${JSON.stringify(PRODUCTION_WARNING)}),${STUB})),` +
-  `${BASE_ID}=${HOST_ID}.file(`;
+/** The host, created as the stub when missing: constant, so built once. */
+const HOST = `(${G}||(${G}=((${IS_PRODUCTION})()&&console.warn(${JSON.stringify(PRODUCTION_WARNING)}),${STUB})))`;
 
 /**
- * The header statement for a file: one line, ending in `;`, registering the
- * sites (count, then the encoded site table) in `sites` order.
+ * The header statements for a file: one line, ending in `;`, registering the
+ * sites (count, then the encoded site table) in `sites` order. Each statement
+ * carries the coverage hint, so coverage tools see none of it.
  */
-export function buildHeader(file: string, sites: readonly ProbeSite[]): string {
+export function buildHeader(file: string, sites: readonly ProbeSite[], text: ProbeText): string {
   const tuples: SiteTuple[] = new Array(sites.length);
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i]!;
     tuples[i] = site.fn === undefined ? [site.line, SiteCode[site.kind]] : [site.line, SiteCode[site.kind], site.fn];
   }
-  return `${PREFIX}${JSON.stringify(file)},${sites.length},${JSON.stringify(encodeSites(tuples))});`;
+  const registration = `.file(${JSON.stringify(file)},${sites.length},${JSON.stringify(encodeSites(tuples))})`;
+  if (text.script) {
+    // `var {}` binds nothing and completes empty: no global, and the script's completion value stays the user's.
+    const key = JSON.stringify(text.scriptKey);
+    return `${COVERAGE_HINT}var {}=(function(h){return h.b[${key}]===undefined&&(h.b[${key}]=h${registration}),0})${HOST};`;
+  }
+  const { host, base, init } = text.names;
+  return (
+    `${COVERAGE_HINT}var ${host},${base};` +
+    `${COVERAGE_HINT}function ${init}(){${host}=${HOST};${base}=${host}${registration};return ${host}}` +
+    `${COVERAGE_HINT}${host}||${init}();`
+  );
 }

@@ -31,10 +31,19 @@ export class SourceMapLike {
 export class Insertions {
   private readonly positions: number[] = [];
   private readonly texts: string[] = [];
+  /** Original offset each insertion maps to, where that is not its position. */
+  private readonly targets = new Map<number, number>();
   private first: { position: number; text: string } | null = null;
 
-  /** Inserts `text` at `position`, after anything inserted there before (magic-string's `appendLeft`). */
-  insert(position: number, text: string): void {
+  /**
+   * Inserts `text` at `position`, after anything inserted there before
+   * (magic-string's `appendLeft`). The map points the inserted text at
+   * `mapsTo`: by default its position; a later original offset when the
+   * inserted text stands for what starts there (only trivia and parentheses
+   * between), as the block an expression-bodied arrow's body becomes.
+   */
+  insert(position: number, text: string, mapsTo = position): void {
+    if (mapsTo !== position) this.targets.set(this.positions.length, mapsTo);
     this.positions.push(position);
     this.texts.push(text);
   }
@@ -60,7 +69,7 @@ export class Insertions {
         cursor = position;
       }
       parts.push(text);
-      mappings.inserted(text.length);
+      mappings.inserted(text.length, position, index < 0 ? undefined : this.targets.get(index));
     }
     parts.push(code.slice(cursor));
     mappings.original(cursor, code.length);
@@ -160,9 +169,23 @@ class MappingWriter {
     }
   }
 
-  /** Inserted text of `length` characters (no newline): mapped to the insertion point. */
-  inserted(length: number): void {
-    this.segment();
+  /**
+   * Inserted text of `length` characters (no newline) at original offset
+   * `position`: mapped to the insertion point, or to the later original
+   * offset `target` (only trivia and parentheses between, so a short scan).
+   */
+  inserted(length: number, position: number, target?: number): void {
+    if (target === undefined) {
+      this.segment();
+    } else {
+      const { line, column } = this;
+      const newline = this.code.lastIndexOf('\n', target - 1);
+      for (let i = this.code.indexOf('\n', position); i !== -1 && i < target; i = this.code.indexOf('\n', i + 1)) this.line++;
+      this.column = newline >= position ? target - newline - 1 : column + (target - position);
+      this.segment();
+      this.line = line;
+      this.column = column;
+    }
     this.generatedColumn += length;
   }
 

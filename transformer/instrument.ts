@@ -6,11 +6,12 @@
  */
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
-import { BASE_ID, HOST_ID, type SiteKind, VALUE_ID } from '../runtime/protocol.js';
+import type { SiteKind } from '../runtime/protocol.js';
 import { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
 import { Insertions, type SourceMapLike } from './insertions.js';
+import { chooseNames, ProbeContext, ProbeText, scriptKey } from './probe-text.js';
 import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
 
 /** One probe the instrumenter emitted, in emission order. */
@@ -42,11 +43,6 @@ export interface InstrumentResult {
   sites: ProbeSite[];
 }
 
-const H = HOST_ID;
-const B = BASE_ID;
-const V = VALUE_ID;
-/** The one check every probe makes: the calls behind it run only while something is traced or armed. */
-const GUARD = `${H}.on&&`;
 const SEMICOLON = 59;
 
 /**
@@ -62,15 +58,19 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (typeof code !== 'string') throw new InstrumentInputError(`instrument: code of ${String(filename)} must be a string, got ${typeof code}`);
   if (typeof filename !== 'string' || filename === '') throw new InstrumentInputError(`instrument: filename must be a non-empty string, got ${typeof filename}`);
   const file = relativeFile(filename, options.root ?? process.cwd());
-  const program = parseProgram(code, filename, file);
+  const { program, comments } = parseProgram(code, filename, file);
+  const body = program.body as Node[];
+  // A classic script (eval, vm, <script>) shares its top-level bindings with the realm; CommonJS is function-wrapped.
+  const script = program.sourceType === 'script' && !/\.c[jt]s$/i.test(filename);
+  const text = new ProbeText(chooseNames(code), script, script ? scriptKey(file, code) : '', code);
 
   const edits = new Insertions();
-  const walker = new Walker(code, edits, file);
-  walker.list(program.body as Node[]);
+  const walker = new Walker(code, edits, file, text, restatedHints(code, comments), script ? new Set() : hoistedFunctions(body));
+  walker.list(body);
   const sites = walker.sites;
   if (sites.length > 0) {
     // Before the first statement (so after any hashbang and directive prologue), ahead of its own probes.
-    edits.insertFirst((program.body as Node[])[0]!.start!, buildHeader(file, sites));
+    edits.insertFirst(body[0]!.start!, buildHeader(file, sites, text));
   }
   return { ...edits.apply(code, filename), sites };
 }
@@ -94,7 +94,38 @@ const PLUGINS_BY_EXTENSION: Record<string, ParserPlugin[]> = {
 };
 const DTS_PLUGINS: ParserPlugin[] = [['typescript', { dts: true }], ...COMMON_PLUGINS];
 
-function parseProgram(code: string, filename: string, file: string): Node {
+/** The hints coverage tools read from a comment right before a node (istanbul's and ast-v8-to-istanbul's). */
+const IGNORE_HINT = /^\s*(?:istanbul|[cv]8|node:coverage)\s+ignore\s+(?:if|else|next)(?=\W|$)/;
+
+/**
+ * The user's ignore hints, by the offset of the token right after each (only
+ * whitespace between, as ast-v8-to-istanbul matches them), as one-line block
+ * comments: a line probe inserted there restates the hint after itself, so
+ * the hint still applies to the user's statement, not to the probe.
+ */
+function restatedHints(code: string, comments: readonly Node[]): Map<number, string> {
+  const hints = new Map<number, string>();
+  for (const comment of comments) {
+    const value = comment.value as string;
+    if (!IGNORE_HINT.test(value)) continue;
+    let next = comment.end!;
+    while (next < code.length && isWhitespace(code.charCodeAt(next))) next++;
+    hints.set(next, `/*${value.replace(/\*\//g, '* /').replace(/[\n\r\u2028\u2029]/g, ' ')}*/`);
+  }
+  return hints;
+}
+
+/** Function declarations among a module's top-level statements (bare or exported): hoisted, so callable before the header runs. */
+function hoistedFunctions(body: readonly Node[]): Set<Node> {
+  const hoisted = new Set<Node>();
+  for (const statement of body) {
+    const declaration = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? (statement.declaration as Node | null) : statement;
+    if (declaration != null && RULES[declaration.type]?.hoisted) hoisted.add(declaration);
+  }
+  return hoisted;
+}
+
+function parseProgram(code: string, filename: string, file: string): { program: Node; comments: Node[] } {
   const extension = path.extname(filename).toLowerCase();
   const plugins = /\.d\.[cm]?ts$/i.test(filename) ? DTS_PLUGINS : PLUGINS_BY_EXTENSION[extension];
   if (plugins === undefined) {
@@ -110,7 +141,8 @@ function parseProgram(code: string, filename: string, file: string): Node {
     plugins,
   };
   try {
-    return parse(code, parserOptions).program as unknown as Node;
+    const ast = parse(code, parserOptions);
+    return { program: ast.program as unknown as Node, comments: (ast.comments ?? []) as unknown as Node[] };
   } catch (error) {
     const loc = (error as { loc?: { line: number; column: number } }).loc;
     if (loc === undefined) throw error;
@@ -126,12 +158,23 @@ class Walker {
   private fnKey: string | null = null;
   /** Name of the innermost class (its members' keys are `Class#name`). */
   private className: string | null = null;
+  /** Inside a top-level function declaration of a module: probes may run before the header. */
+  private early = false;
 
   constructor(
     private readonly code: string,
     private readonly s: Insertions,
     private readonly file: string,
+    private readonly text: ProbeText,
+    private readonly hints: ReadonlyMap<number, string>,
+    private readonly hoisted: ReadonlySet<Node>,
   ) {}
+
+  /** The form probes take here (see {@link ProbeContext}). */
+  private get context(): ProbeContext {
+    if (this.early) return ProbeContext.Early;
+    return this.text.script && this.fnKey === null ? ProbeContext.Completion : ProbeContext.Plain;
+  }
 
   /**
    * Probes each statement of a statement list by its action. Probes that run
@@ -160,22 +203,22 @@ class Walker {
       return false;
     }
     const { line, column } = node.loc!.start;
-    this.probe(node.start!, '', `${H}.l(${B}+${this.site('line', line, column)})`, opened, false);
+    this.probe(node.start!, '', this.text.call('l', this.site('line', line, column)), opened, false, this.hints.get(node.start!));
     this.visit(node, null);
     if (action !== Action.Line || endsAbruptly(node)) return false;
     // `;` ends a statement written without one (ASI) before the probe.
-    this.probe(node.end!, ';', `${H}.a(${B}+${this.site('after', line, column)})`, false, joinNext);
+    this.probe(node.end!, ';', this.text.call('a', this.site('after', line, column)), false, joinNext);
     return joinNext;
   }
 
   /**
-   * Inserts one probe call at `position` under the `on` guard. Alone:
-   * `on&&call;`. Two probes that nothing can run between (only whitespace and
-   * comments separate them) share the guard, each call on its own line: the
-   * first opens it (`on&&(call,`), the next probe closes it (`call);`).
+   * Inserts one probe statement at `position` (see {@link ProbeText.statement}:
+   * two probes that only whitespace and comments separate share one guard).
+   * `restated`: the user's ignore hint this probe went after, repeated so it
+   * applies to the user's statement again.
    */
-  private probe(position: number, lead: string, call: string, closes: boolean, opens: boolean): void {
-    this.s.insert(position, closes ? `${call});` : opens ? `${lead}${GUARD}(${call},` : `${lead}${GUARD}${call};`);
+  private probe(position: number, lead: string, call: string, closes: boolean, opens: boolean, restated = ''): void {
+    this.s.insert(position, this.text.statement(lead, call, closes, opens, this.context) + restated);
   }
 
   /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
@@ -192,7 +235,13 @@ class Walker {
     const rule = RULES[node.type];
     if (rule !== undefined) {
       if (rule.leaf) return;
-      if (rule.fn) return this.fn(node, name);
+      if (rule.fn) {
+        const early = this.early;
+        this.early = early || this.hoisted.has(node);
+        this.fn(node, name);
+        this.early = early;
+        return;
+      }
       if (rule.ret) return this.ret(node);
       if (rule.cls) return this.cls(node, rule, name);
     }
@@ -203,7 +252,7 @@ class Walker {
   private children(node: Node, rule: Rule | undefined): void {
     const names = NAMING_PARENTS[node.type] === true;
     for (const key in node) {
-      if (SKIPPED_KEYS[key] === true) continue;
+      if (SKIPPED_KEYS[key] === true || rule?.unprobed === key) continue;
       const value = node[key] as Node | Node[] | null;
       if (value === null || typeof value !== 'object') continue;
       if (Array.isArray(value)) {
@@ -263,24 +312,26 @@ class Walker {
       const callOpens = first === undefined ? true : hasLineProbe(first);
       const call = this.site('call', line, column, key);
       // The return probes' temporary is a local of each function: a module-level one would make every returned object escape (no scalar replacement) and box every returned number.
-      this.probe(at, `${prefix}var ${V};`, callProbe(call, args), false, callOpens);
+      this.probe(at, `${prefix}var ${this.text.names.value};`, this.text.call('c', call, args), false, callOpens);
       const open = this.list(statements, callOpens && first !== undefined, implicitReturn);
       if (implicitReturn) {
         const end = body.loc!.end;
         const ret = this.site('return', end.line, end.column - 1, key);
-        this.probe(body.end! - 1, '', `${H}.r(${B}+${ret},void 0)`, open || first === undefined, false);
+        this.probe(body.end! - 1, '', this.text.call('r', ret, 'void 0'), open || first === undefined, false);
       }
     } else {
       // `=> (x)`: the block must wrap the parentheses too, so it starts at the outermost one.
       const { start, end } = parenthesizedRange(this.code, body);
       const { line, column } = positionBefore(this.code, body, start);
       const call = this.site('call', line, column, key);
+      const value = this.text.names.value;
       // `=> x` becomes `=> {…return (x)}` on the same lines, so the temporary can be a local (see above).
-      this.s.insert(start, `{var ${V};${GUARD}${callProbe(call, args)};return (${V}=(`);
+      // The block stands for the body: it maps to the expression (inside any parentheses), where coverage tools put an expression body.
+      this.s.insert(start, `{${this.text.statement(`var ${value};`, this.text.call('c', call, args), false, false, this.context)}return (${value}=(`, body.start!);
       this.visit(body, null);
       // The return site is where its probe runs: after the value, at the end of the body.
       const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
-      this.s.insert(end, `),${returnProbe(ret)})}`);
+      this.s.insert(end, `),${this.text.returnValue(ret, this.context)})}`);
     }
     this.fnKey = outerKey;
   }
@@ -299,10 +350,12 @@ class Walker {
   }
 
   /**
-   * `return x` → `return (__fl$v=(x),__fl$.on?__fl$.r(id,__fl$v):__fl$v)`;
-   * `return` → `return __fl$.on?__fl$.r(id,void 0):void 0`. The value is read
-   * back in the same conditional that checks `on`, so no user code (a matcher
-   * re-entering this module) can run between the assignment and the read.
+   * `return x` → `return(V=(x),H.on?H.r(B+id,V):V)`; `return` →
+   * `return H.on?H.r(B+id,void 0):void 0`. The value is read back in the same
+   * conditional that checks `on`, so no user code (a matcher re-entering this
+   * module) can run between the assignment and the read. The wrapper opens
+   * right after `return`, so a comment before the value (an ignore hint)
+   * still comes right before it.
    */
   private ret(node: Node): void {
     const argument = node.argument as Node | null;
@@ -314,14 +367,16 @@ class Walker {
     if (argument === null) {
       const { line, column } = node.loc!.start;
       const id = this.site('return', line, column, this.fnKey);
-      this.s.insert(node.start! + 'return'.length, ` ${H}.on?${H}.r(${B}+${id},void 0):void 0`);
+      this.s.insert(node.start! + 'return'.length, ` ${this.text.returnVoid(id, this.context)}`);
       return;
     }
-    this.s.insert(argument.start!, `(${V}=(`);
+    this.s.insert(node.start! + 'return'.length, `(${this.text.names.value}=(`);
     this.visit(argument, null);
+    // The wrapper opened before any parentheses around the value, so it closes after them.
+    const end = parenthesizedRange(this.code, argument).end;
     // The site is where its probe call is: after the returned expression (which may end on a later line).
-    const { line, column } = argument.loc!.end;
-    this.s.insert(argument.end!, `),${returnProbe(this.site('return', line, column, this.fnKey))})`);
+    const { line, column } = positionAfter(this.code, argument, end);
+    this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, this.fnKey), this.context)})`);
   }
 
   private site(kind: SiteKind, line: number, column: number, fn?: string): number {
@@ -329,20 +384,6 @@ class Walker {
     this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
     return id;
   }
-}
-
-/**
- * The call probe (unguarded): `c(id, a, b)`. The arguments are plain call
- * arguments, not an array: an idle function pays nothing for them, and a
- * smaller entry keeps small functions within V8's inlining budget.
- */
-function callProbe(id: number, args: string): string {
-  return `${H}.c(${B}+${id}${args === '' ? '' : `,${args}`})`;
-}
-
-/** The guarded return probe on the value in `__fl$v`: `on ? r(id, v) : v`. */
-function returnProbe(id: number): string {
-  return `${H}.on?${H}.r(${B}+${id},${V}):${V}`;
 }
 
 /** Whether a statement in a statement list gets a line probe (so a guard left open before it can be closed there). */
@@ -377,14 +418,27 @@ function positionBefore(code: string, node: Node, offset: number): { line: numbe
   return { line: line - newlines, column: offset - code.lastIndexOf('\n', offset) - 1 };
 }
 
+/** The 1-based line and 0-based column of `offset`, at or after `node`'s end (only trivia and parentheses between). */
+function positionAfter(code: string, node: Node, offset: number): { line: number; column: number } {
+  const { line, column } = node.loc!.end;
+  const between = code.slice(node.end!, offset);
+  const newlines = between.split('\n').length - 1;
+  if (newlines === 0) return { line, column: column + between.length };
+  return { line: line + newlines, column: offset - code.lastIndexOf('\n', offset - 1) - 1 };
+}
+
 const OPEN_PAREN = 40;
+
+function isWhitespace(char: number): boolean {
+  return char === 32 || char === 9 || char === 10 || char === 13 || char === 11 || char === 12 || char === 0xa0 || char === 0xfeff || char === 0x2028 || char === 0x2029;
+}
 
 /** The first offset at or after `from` that is not whitespace or a comment. */
 function skipTrivia(code: string, from: number): number {
   let i = from;
   for (;;) {
     const char = code.charCodeAt(i);
-    if (char === 32 || char === 9 || char === 10 || char === 13 || char === 11 || char === 12 || char === 0xa0 || char === 0xfeff || char === 0x2028 || char === 0x2029) i++;
+    if (isWhitespace(char)) i++;
     else if (char === 47 && code.charCodeAt(i + 1) === 47) {
       const newline = code.indexOf('\n', i);
       i = newline === -1 ? code.length : newline;

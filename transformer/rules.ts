@@ -36,6 +36,17 @@ export interface Rule {
   readonly bodies?: readonly string[];
   /** A function: call probe at entry, return probes on its returns, implicit-return probe at the end. */
   readonly fn?: true;
+  /**
+   * A declaration hoisted to the top of its module: as a top-level statement,
+   * it can be called (through an import cycle) before the module's header
+   * has run, so its probes check that the host is bound.
+   */
+  readonly hoisted?: true;
+  /**
+   * Child key never probed nor walked: a `with` body, where every identifier
+   * (a probe's too) is looked up through the user's object first.
+   */
+  readonly unprobed?: string;
   /** A `return`: its value is wrapped in the return probe. */
   readonly ret?: true;
   /** A class: names its members' function keys. */
@@ -80,7 +91,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   ForStatement: LOOP,
   ForInStatement: LOOP,
   ForOfStatement: LOOP,
-  WithStatement: LOOP,
+  // The statement is probed; its body is not (see Rule.unprobed). Sloppy-mode only, so never in modules.
+  WithStatement: { statement: Action.Line, unprobed: 'body' },
   ClassDeclaration: { statement: unlessDeclared, cls: true },
   ClassExpression: { cls: true },
   TSEnumDeclaration: { statement: (node) => (node.declare || node.const ? Action.Skip : Action.Line) },
@@ -101,7 +113,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   },
 
   // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
-  FunctionDeclaration: FUNCTION,
+  FunctionDeclaration: { statement: Action.None, fn: true, hoisted: true },
   FunctionExpression: FUNCTION,
   ArrowFunctionExpression: FUNCTION,
   ObjectMethod: FUNCTION,

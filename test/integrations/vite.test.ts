@@ -100,13 +100,18 @@ describe('coverage is the same with and without the plugin', () => {
   }, 120_000);
   afterAll(() => project?.remove());
 
+  interface Location { start: { line: number; column: number }; end: { line: number; column: number } }
   interface FileCoverage {
-    statementMap: Record<string, { start: { line: number } }>;
+    statementMap: Record<string, Location>;
     s: Record<string, number>;
+    branchMap: Record<string, { loc: Location; type: string; locations: Location[] }>;
+    b: Record<string, number[]>;
+    fnMap: Record<string, { name: string; loc: Location }>;
+    f: Record<string, number>;
   }
 
-  /** Covered and uncovered lines per file, from a real `vitest run --coverage` (json reporter). */
-  function lineCoverage(provider: 'v8' | 'istanbul', plugin: boolean): Record<string, { covered: number[]; uncovered: number[] }> {
+  /** What a coverage report says of each file, from a real `vitest run --coverage` (json reporter). */
+  function coverage(provider: 'v8' | 'istanbul', plugin: boolean) {
     const reports = `coverage-${provider}-${plugin ? 'on' : 'off'}`;
     const run = spawnSync(
       join(repo, 'node_modules/.bin/vitest'),
@@ -115,28 +120,37 @@ describe('coverage is the same with and without the plugin', () => {
     );
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const data: Record<string, FileCoverage> = JSON.parse(readFileSync(join(project.dir, reports, 'coverage-final.json'), 'utf8'));
-    const result: Record<string, { covered: number[]; uncovered: number[] }> = {};
-    for (const [file, coverage] of Object.entries(data)) {
-      const covered = new Set<number>();
-      const all = new Set<number>();
-      for (const [id, loc] of Object.entries(coverage.statementMap)) {
-        all.add(loc.start.line);
-        if (coverage.s[id]! > 0) covered.add(loc.start.line);
-      }
-      result[file.slice(project.dir.length + 1)] = {
-        covered: [...covered].sort((a, b) => a - b),
-        uncovered: [...all].filter((l) => !covered.has(l)).sort((a, b) => a - b),
-      };
-    }
+    const result: Record<string, ReturnType<typeof summarize>> = {};
+    for (const [file, fileCoverage] of Object.entries(data)) result[file.slice(project.dir.length + 1)] = summarize(fileCoverage);
     return result;
   }
 
+  /** Statements, branches and functions (where each starts, with its hits) and the hits of each line. */
+  function summarize(c: FileCoverage) {
+    const at = (loc: Location) => `${loc.start.line}:${loc.start.column}`;
+    const lines: Record<number, number> = {};
+    for (const [id, loc] of Object.entries(c.statementMap)) lines[loc.start.line] = Math.max(lines[loc.start.line] ?? 0, c.s[id]!);
+    return {
+      statements: Object.entries(c.statementMap).map(([id, loc]) => `${at(loc)} ×${c.s[id]}`),
+      branches: Object.entries(c.branchMap).map(([id, b]) => `${b.type} ${at(b.loc)} ×${c.b[id]!.join('/')}`),
+      functions: Object.entries(c.fnMap).map(([id, f]) => `${f.name} ${at(f.loc)} ×${c.f[id]}`),
+      lines,
+    };
+  }
+
   test.each(['v8', 'istanbul'] as const)('@vitest/coverage-%s', (provider) => {
-    const without = lineCoverage(provider, false);
-    const withPlugin = lineCoverage(provider, true);
-    expect(Object.keys(without)).toEqual(['src/jobs/refund.ts']);
-    // The fixture leaves real lines uncovered, so the comparison can fail.
-    expect(without['src/jobs/refund.ts']!.uncovered).toEqual(expect.arrayContaining([5, 14, 15]));
+    const without = coverage(provider, false);
+    const withPlugin = coverage(provider, true);
+    expect(Object.keys(without).sort()).toEqual(['src/jobs/refund.ts', 'src/jobs/shapes.ts']);
+    // The fixture leaves real lines uncovered (after an early return and an early throw among them), so the comparison can fail.
+    const refund = without['src/jobs/refund.ts']!;
+    const shapes = without['src/jobs/shapes.ts']!;
+    for (const line of [5, 14, 15]) expect(refund.lines[line], `refund.ts:${line}`).toBe(0);
+    for (const line of [6, 7, 8, 13, 14, 15, 34, 38]) expect(shapes.lines[line], `shapes.ts:${line}`).toBe(0);
+    // Expression-bodied arrows, getters, setters, methods and constructors count as functions.
+    expect(shapes.functions.length).toBeGreaterThanOrEqual(15);
+    // The fixture's ignore hints apply (each provider reads its own; v8 reads istanbul's too).
+    expect(shapes.functions.filter((f) => f.startsWith('ignoredBy')).map((f) => f.split(' ')[0])).toEqual(provider === 'v8' ? [] : ['ignoredByV8']);
     expect(withPlugin).toEqual(without);
   });
 });

@@ -2,7 +2,9 @@
  * The syntax corpus (fixtures/corpus, one file per form that breaks naive
  * instrumenters) runs plain and instrumented, with no runtime loaded (the stub
  * host): same result or error, same `this`, same line count, and every probe
- * on its statement's line.
+ * on its statement's line. Each file is an ES module (or CommonJS, `.cjs`)
+ * exporting `run`, except `*.script.js`: classic scripts, run with
+ * `vm.runInThisContext`.
  */
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,14 +43,25 @@ function outputName(file: string): string {
  * them) and reports each outcome plus the stub host's registrations.
  */
 const RUNNER = `
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from "node:url";
 import { inspect } from "node:util";
+import vm from "node:vm";
 const dir = process.argv[2];
 const THIS = { tag: 'this-marker' };
 const outcomes = {};
-for (const file of readdirSync(dir).filter((f) => f !== 'package.json')) {
+// Sorted: cycle-a.js is imported before cycle-b.js, so the cycle enters at a.
+for (const file of readdirSync(dir).filter((f) => f !== 'package.json').sort()) {
   try {
+    if (file.endsWith('.script.js')) {
+      // A classic script, twice in this realm: its completion values and the globals it adds (the shared host aside).
+      const before = new Set(Object.getOwnPropertyNames(globalThis));
+      const code = readFileSync(dir + '/' + file, 'utf8');
+      const completions = [vm.runInThisContext(code), vm.runInThisContext(code)];
+      const added = Object.getOwnPropertyNames(globalThis).filter((k) => !before.has(k) && k !== '__faultline');
+      outcomes[file] = { value: inspect({ completions, added }) };
+      continue;
+    }
     const mod = await import(pathToFileURL(dir + '/' + file).href);
     const run = mod.run ?? mod.default?.run;
     outcomes[file] = { value: inspect(await run.call(THIS), { depth: 8 }) };
@@ -109,8 +122,9 @@ function statementStarts(code: string, file: string): Set<string> {
 
 /** The 1-based line of the probe call for `site` in the instrumented code. */
 function probeLine(code: string, site: ProbeSite): number {
-  const marker = { line: '.l(', after: '.a(', call: '.c(', return: '.r(' }[site.kind] + `__fl$b+${site.id}`;
-  const index = code.search(new RegExp(`${marker.replace(/[.()+$]/g, '\\$&')}[,)]`));
+  // The base is a module's `__fl$b` (or `__fl<k>$b`) or a classic script's `…b["key"]`.
+  const method = { line: 'l', after: 'a', call: 'c', return: 'r' }[site.kind];
+  const index = code.search(new RegExp(`\\.${method}\\((?:__fl\\d*\\$b|(?:globalThis\\.)?__faultline\\.b\\["[^"]*"\\])\\+${site.id}[,)]`));
   expect(index, `probe ${site.id} (${site.kind}) is emitted`).toBeGreaterThanOrEqual(0);
   return code.slice(0, index).split('\n').length;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { instrument, InstrumentInputError, InstrumentSyntaxError, PRODUCTION_WARNING } from '../../transformer/index.js';
+import { COVERAGE_HINT } from '../../runtime/protocol.js';
 
 const root = '/project';
 
@@ -44,7 +45,9 @@ describe('output shape', () => {
     const lines = instrument(code, '/project/bin/cli.js', { root }).code.split('\n');
     expect(lines[0]).toBe('#!/usr/bin/env node');
     expect(lines[1]).toBe('"use strict";');
-    expect(lines[3]).toMatch(/^var __fl\$=globalThis\.__faultline\|\|.*,__fl\$b=__fl\$\.file\("bin\/cli\.js",2,"4,0;4,1"\);__fl\$\.on&&__fl\$\.l\(__fl\$b\+0\);run\(\);;__fl\$\.on&&__fl\$\.a\(__fl\$b\+1\);$/);
+    // A classic script (no import/export, not .cjs): it binds nothing, so the probes name the global host.
+    const hint = COVERAGE_HINT.replace(/[*/]/g, '\\$&');
+    expect(lines[3]).toMatch(new RegExp(`^${hint}var \\{\\}=\\(function\\(h\\).*h\\.file\\("bin/cli\\.js",2,"4,0;4,1"\\).*;${hint}var \\{\\}=\\(__faultline\\.on&&__faultline\\.l\\(__faultline\\.b\\["bin/cli\\.js#[0-9a-f]{8}"\\]\\+0\\),0\\);run\\(\\);;${hint}var \\{\\}=\\(__faultline\\.on&&__faultline\\.a\\(.*\\+1\\),0\\);$`));
   });
 
   test('function keys follow the contract', () => {
@@ -139,7 +142,7 @@ describe('source map', () => {
     expect(lookup(1, out[1]!.indexOf('call'))).toEqual([1, code.split('\n')[1]!.indexOf('call')]);
     expect(lookup(2, out[2]!.indexOf('(x)'))).toEqual([2, code.split('\n')[2]!.indexOf('(x)')]);
     expect(lookup(1, out[1]!.indexOf('__fl$.l('))).toEqual([1, 0]); // the `if`'s probe (closing the guard line 0's after-probe opened)
-    expect(lookup(1, out[1]!.indexOf('{__fl$.on') + 1)).toEqual([1, code.split('\n')[1]!.indexOf('call')]); // its body's
+    expect(lookup(1, out[1]!.indexOf(`{${COVERAGE_HINT}`) + 1)).toEqual([1, code.split('\n')[1]!.indexOf('call')]); // its body's
     expect(result.map.sourcesContent).toEqual([code]);
     expect(JSON.parse(result.map.toString()).version).toBe(3);
   });
