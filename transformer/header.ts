@@ -2,9 +2,8 @@
  * The first-line header of an instrumented file (see runtime/protocol.ts).
  * A module's binds the file's host name to the shared probe host (creating
  * the no-op stub when the runtime is not loaded) and its base name to the
- * file's first site id, from a hoisted function that an early probe may run
- * first. A classic script's binds nothing: it records its base in the host's
- * `b` table.
+ * file's first site id. A classic script's binds nothing: it records its
+ * base in the host's `b` table.
  */
 import { COVERAGE_HINT, encodeSites, GLOBAL_NAME, SiteCode, type SiteTuple } from '../runtime/protocol.js';
 import type { ProbeSite } from './instrument.js';
@@ -51,10 +50,7 @@ export function buildHeader(file: string, sites: readonly ProbeSite[], text: Pro
     const key = JSON.stringify(text.scriptKey);
     return `${COVERAGE_HINT}var {}=(function(h){return h.b[${key}]===undefined&&(h.b[${key}]=h${registration}),0})${HOST};`;
   }
-  const { host, base, init } = text.names;
-  return (
-    `${COVERAGE_HINT}var ${host},${base};` +
-    `${COVERAGE_HINT}function ${init}(){${host}=${HOST};${base}=${host}${registration};return ${host}}` +
-    `${COVERAGE_HINT}${host}||${init}();`
-  );
+  const { host, base } = text.names;
+  // Until this runs, the host name is an empty hoisted function (its `on` is undefined): a probe running earlier (through an import cycle) does nothing.
+  return `${COVERAGE_HINT}var ${base};${COVERAGE_HINT}function ${host}(){}${COVERAGE_HINT}${host}=${HOST},${base}=${host}${registration};`;
 }

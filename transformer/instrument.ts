@@ -65,7 +65,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const text = new ProbeText(chooseNames(code), script, script ? scriptKey(file, code) : '', code);
 
   const edits = new Insertions();
-  const walker = new Walker(code, edits, file, text, restatedHints(code, comments), script ? new Set() : hoistedFunctions(body));
+  const walker = new Walker(code, edits, file, text, restatedHints(code, comments));
   walker.list(body);
   const sites = walker.sites;
   if (sites.length > 0) {
@@ -115,16 +115,6 @@ function restatedHints(code: string, comments: readonly Node[]): Map<number, str
   return hints;
 }
 
-/** Function declarations among a module's top-level statements (bare or exported): hoisted, so callable before the header runs. */
-function hoistedFunctions(body: readonly Node[]): Set<Node> {
-  const hoisted = new Set<Node>();
-  for (const statement of body) {
-    const declaration = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? (statement.declaration as Node | null) : statement;
-    if (declaration != null && RULES[declaration.type]?.hoisted) hoisted.add(declaration);
-  }
-  return hoisted;
-}
-
 function parseProgram(code: string, filename: string, file: string): { program: Node; comments: Node[] } {
   const extension = path.extname(filename).toLowerCase();
   const plugins = /\.d\.[cm]?ts$/i.test(filename) ? DTS_PLUGINS : PLUGINS_BY_EXTENSION[extension];
@@ -158,8 +148,6 @@ class Walker {
   private fnKey: string | null = null;
   /** Name of the innermost class (its members' keys are `Class#name`). */
   private className: string | null = null;
-  /** Inside a top-level function declaration of a module: probes may run before the header. */
-  private early = false;
 
   constructor(
     private readonly code: string,
@@ -167,12 +155,10 @@ class Walker {
     private readonly file: string,
     private readonly text: ProbeText,
     private readonly hints: ReadonlyMap<number, string>,
-    private readonly hoisted: ReadonlySet<Node>,
   ) {}
 
   /** The form probes take here (see {@link ProbeContext}). */
   private get context(): ProbeContext {
-    if (this.early) return ProbeContext.Early;
     return this.text.script && this.fnKey === null ? ProbeContext.Completion : ProbeContext.Plain;
   }
 
@@ -235,13 +221,7 @@ class Walker {
     const rule = RULES[node.type];
     if (rule !== undefined) {
       if (rule.leaf) return;
-      if (rule.fn) {
-        const early = this.early;
-        this.early = early || this.hoisted.has(node);
-        this.fn(node, name);
-        this.early = early;
-        return;
-      }
+      if (rule.fn) return this.fn(node, name);
       if (rule.ret) return this.ret(node);
       if (rule.cls) return this.cls(node, rule, name);
     }
@@ -331,7 +311,7 @@ class Walker {
       this.visit(body, null);
       // The return site is where its probe runs: after the value, at the end of the body.
       const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
-      this.s.insert(end, `),${this.text.returnValue(ret, this.context)})}`);
+      this.s.insert(end, `),${this.text.returnValue(ret)})}`);
     }
     this.fnKey = outerKey;
   }
@@ -367,7 +347,7 @@ class Walker {
     if (argument === null) {
       const { line, column } = node.loc!.start;
       const id = this.site('return', line, column, this.fnKey);
-      this.s.insert(node.start! + 'return'.length, ` ${this.text.returnVoid(id, this.context)}`);
+      this.s.insert(node.start! + 'return'.length, ` ${this.text.returnVoid(id)}`);
       return;
     }
     this.s.insert(node.start! + 'return'.length, `(${this.text.names.value}=(`);
@@ -376,7 +356,7 @@ class Walker {
     const end = parenthesizedRange(this.code, argument).end;
     // The site is where its probe call is: after the returned expression (which may end on a later line).
     const { line, column } = positionAfter(this.code, argument, end);
-    this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, this.fnKey), this.context)})`);
+    this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, this.fnKey))})`);
   }
 
   private site(kind: SiteKind, line: number, column: number, fn?: string): number {

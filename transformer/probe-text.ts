@@ -8,25 +8,25 @@ import { COVERAGE_HINT, GLOBAL_NAME } from '../runtime/protocol.js';
 
 /** Where a probe statement runs, which decides its form. */
 export const ProbeContext = {
-  /** Only after the file's header ran. */
+  /** Inside a function, or anywhere in a module. */
   Plain: 0,
-  /** Inside a top-level function declaration of a module: may run before the header (import cycles). */
-  Early: 1,
   /** A classic script outside any function: must keep the script's completion value. */
-  Completion: 2,
+  Completion: 1,
 } as const;
 export type ProbeContext = (typeof ProbeContext)[keyof typeof ProbeContext];
 
 /** Identifiers the file's instrumented code binds (modules) or uses as function locals (scripts). */
 export interface ProbeNames {
-  /** The host (modules). */
+  /**
+   * The host (modules). Until the header ran, an empty hoisted function,
+   * whose `on` is `undefined`: a probe that runs before the header (a hoisted
+   * function called through an import cycle) does nothing.
+   */
   readonly host: string;
   /** The file's first site id (modules). */
   readonly base: string;
   /** The return probes' function-local temporary. */
   readonly value: string;
-  /** The hoisted function that runs the header's registration (modules). */
-  readonly init: string;
 }
 
 const PREFIX_USE = /__fl(\d*)\$/g;
@@ -44,7 +44,7 @@ export function chooseNames(code: string): ProbeNames {
   let suffix = '';
   for (let k = 1; taken.has(suffix); k++) suffix = String(k);
   const prefix = `__fl${suffix}$`;
-  return { host: prefix, base: `${prefix}b`, value: `${prefix}v`, init: `${prefix}i` };
+  return { host: prefix, base: `${prefix}b`, value: `${prefix}v` };
 }
 
 function decodeUnicodeEscapes(code: string): string {
@@ -76,9 +76,9 @@ export class ProbeText {
     this.base = !script ? names.base : `${this.host}.b[${JSON.stringify(scriptKey)}]`;
   }
 
-  /** The `on` check of a probe in `context`. */
-  guard(context: ProbeContext): string {
-    return context === ProbeContext.Early ? `(${this.host}||${this.names.init}()).on` : `${this.host}.on`;
+  /** The `on` check every probe makes. */
+  get guard(): string {
+    return `${this.host}.on`;
   }
 
   /**
@@ -101,21 +101,21 @@ export class ProbeText {
     if (context === ProbeContext.Completion) {
       // A declaration binding nothing completes empty, so the script's completion value stays the user's.
       if (closes) return `${call}),0);`;
-      return `${lead}${COVERAGE_HINT}var {}=(${this.guard(context)}&&${opens ? `(${call},` : `${call},0);`}`;
+      return `${lead}${COVERAGE_HINT}var {}=(${this.guard}&&${opens ? `(${call},` : `${call},0);`}`;
     }
     if (closes) return `${call}}`;
-    return `${lead}${COVERAGE_HINT}if(${this.guard(context)})${opens ? `{${call};` : `${call};`}`;
+    return `${lead}${COVERAGE_HINT}if(${this.guard})${opens ? `{${call};` : `${call};`}`;
   }
 
   /** The guarded return probe on the value in the temporary: `on ? r(id, V) : V`. */
-  returnValue(id: number, context: ProbeContext): string {
+  returnValue(id: number): string {
     const value = this.names.value;
-    return `${COVERAGE_HINT}${this.guard(context)}?${this.call('r', id, value)}:${value}`;
+    return `${COVERAGE_HINT}${this.guard}?${this.call('r', id, value)}:${value}`;
   }
 
   /** The return probe of a bare `return`. */
-  returnVoid(id: number, context: ProbeContext): string {
-    return `${COVERAGE_HINT}${this.guard(context)}?${this.call('r', id, 'void 0')}:void 0`;
+  returnVoid(id: number): string {
+    return `${COVERAGE_HINT}${this.guard}?${this.call('r', id, 'void 0')}:void 0`;
   }
 }
 

@@ -37,12 +37,6 @@ export interface Rule {
   /** A function: call probe at entry, return probes on its returns, implicit-return probe at the end. */
   readonly fn?: true;
   /**
-   * A declaration hoisted to the top of its module: as a top-level statement,
-   * it can be called (through an import cycle) before the module's header
-   * has run, so its probes check that the host is bound.
-   */
-  readonly hoisted?: true;
-  /**
    * Child key never probed nor walked: a `with` body, where every identifier
    * (a probe's too) is looked up through the user's object first.
    */
@@ -113,7 +107,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   },
 
   // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
-  FunctionDeclaration: { statement: Action.None, fn: true, hoisted: true },
+  FunctionDeclaration: FUNCTION,
   FunctionExpression: FUNCTION,
   ArrowFunctionExpression: FUNCTION,
   ObjectMethod: FUNCTION,

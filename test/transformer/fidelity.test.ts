@@ -136,7 +136,7 @@ describe('ESM import cycles: a hoisted function called before its module body ra
     expect(instrumented.files).toEqual(['a.mjs', 'b.mjs']);
   });
 
-  test('with the runtime loaded: same result, and the early call is traced', () => {
+  test('with the runtime loaded: same result, and the probes work once the header ran', () => {
     const plain = node(dirs.plain, 'runtime.mjs');
     const instrumented = node(dirs.instrumented, 'runtime.mjs');
     expect(instrumented.result).toEqual(plain.result);
