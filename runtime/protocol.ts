@@ -5,27 +5,27 @@
  * Instrumented code never imports the runtime: it reaches a shared host
  * object on `globalThis[GLOBAL_NAME]`, created as a no-op stub when the
  * runtime has not loaded (yet). The identifiers instrumented code binds are
- * chosen per file: `__fl$` and its suffixes (`__fl$b`, `__fl$v`, `__fl$i`), or
- * `__fl1$`, `__fl2$`, … when the file's text already holds `__fl$` (so no user
- * binding, property name or `with` lookup in that file can ever be one of
- * them). Below, `H`/`B`/`V`/`I` stand for the file's names.
+ * chosen per file: `__fl$`, `__fl$b` and `__fl$v`, or the same with `__fl1$`,
+ * `__fl2$`, … when the file's text already holds `__fl$` (so no user binding,
+ * property name or `with` lookup in that file can be one of them; `\u`
+ * escapes are decoded before looking). Below, `H`/`B`/`V` stand for them.
  *
  * **Modules** (and CommonJS, which is function-wrapped) get a header before
  * the first statement (after any hashbang and directive prologue, never adding
  * a newline) that binds the host and the file's first site id, registering the
- * sites (count, then the encoded site table). The registration is a hoisted
- * function declaration, so a probe that runs before the header did (a hoisted
+ * sites (count, then the encoded site table). `H` is declared as an empty
+ * function, so from module instantiation on it is bound (hoisted) to that
+ * function, whose `on` is `undefined`: a probe that runs before the header (a hoisted
  * function called through an ESM import cycle before its module's body ran)
- * can run it first:
+ * does nothing and throws nothing, at no cost to any probe:
  *
  * ```js
- * var H,B;function I(){H=globalThis.__faultline||(globalThis.__faultline={<stub>});B=H.file("src/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");return H}H||I();
+ * var B;function H(){}H=globalThis.__faultline||(globalThis.__faultline={<stub>}),B=H.file("src/jobs/transfer.ts",3,"3,0;3,1;5,2,transfer");
  * ```
  *
  * Every probe is one statement guarded by the single `on` check, so an idle
  * probe costs one property load and a branch, calls nothing and allocates
- * nothing; probes lexically inside a top-level function declaration (the only
- * code that can run before the header) check `(H||I()).on` instead:
+ * nothing:
  *
  * ```js
  * if(H.on)H.l(B+0);                                 // before a statement
@@ -64,10 +64,12 @@
  * script's top-level `var`s and functions are properties of the global object,
  * shared by every script of the realm. Their probes read the host as the
  * global `__faultline` itself and the file's first site id from the host's
- * `b` table under a key naming the file and its sites (`b["file.js#1a2b3c4d"]`),
- * read only while `on`. Probes outside any function keep the script's
- * completion value (the value `eval` returns): they are declarations binding
- * nothing, which complete empty, `var {}=(H.on&&H.l(b[K]+0),0);`.
+ * `b` table under a key naming the file and a hash of its text
+ * (`__faultline.b["file.js#1a2b3c4d"]`), read only while `on`; the header
+ * registers the file once per key and realm. Probes outside any function keep
+ * the script's completion value (what `eval` returns): they are declarations
+ * that bind nothing, and a declaration completes empty:
+ * `var {}=(__faultline.on&&__faultline.l(__faultline.b[K]+0),0);`.
  *
  * **`with` bodies get no probes**: every identifier there is looked up through
  * the user's object first (a Proxy's `has` trap sees each lookup), so no probe
