@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { openStore, type WorkflowStore } from '../workflow/index.js';
+import { redactConnectionString } from '../workflow/redact.js';
 import { CliError, CliUsageError } from './errors.js';
 
 /** The store URL from `--store` or FAULTLINE_STORE; a bare path is a SQLite file. */
@@ -12,11 +13,6 @@ export function storeUrl(option: string | undefined, env: Record<string, string 
   const value = option ?? env.FAULTLINE_STORE;
   if (!value) throw new CliUsageError('missing --store <url> (sqlite:./faultline.db, postgres://…), or set FAULTLINE_STORE', command);
   return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? value : `sqlite:${value}`;
-}
-
-/** The URL with any password replaced by `***`, for messages. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
 }
 
 /**
@@ -31,7 +27,9 @@ export async function openExistingStore(url: string): Promise<WorkflowStore> {
   try {
     return await openStore(url);
   } catch (error) {
-    throw new CliError(`cannot open store ${redact(url)}: ${errorMessage(error)}`);
+    const shown = redactConnectionString(url);
+    // A driver's message may quote the URL it was given: never print it whole.
+    throw new CliError(`cannot open store ${shown}: ${errorMessage(error).split(url).join(shown)}`);
   }
 }
 

@@ -9,6 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { redactConnectionString } from './redact.js';
 
 /** Which SQL dialect the store speaks. */
 export type DialectKind = 'sqlite' | 'postgres';
@@ -59,11 +60,11 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
 async function openUrl(url: string): Promise<OpenedDatabase> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path) throw new InvalidArgumentError(`store URL "${url}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
+    if (!path) throw new InvalidArgumentError(`store URL "${redactConnectionString(url)}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
     return openSqlite(path, 10_000);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
-  throw new InvalidArgumentError(`unsupported store URL "${url}": use sqlite:<path> or postgres://…`);
+  throw new InvalidArgumentError(`unsupported store URL "${redactConnectionString(url)}": use sqlite:<path> or postgres://…`);
 }
 
 async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDatabase> {
