@@ -6,7 +6,8 @@
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
-import { InvalidArgumentError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { InvalidArgumentError, StoreNotFoundError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { redactConnectionString } from './redact.js';
@@ -31,18 +32,29 @@ export interface OpenedDatabase {
   singleConnection?: object;
 }
 
+/** How `openDatabase` opens a URL or SQLite path. */
+export interface OpenDatabaseOptions {
+  /**
+   * Open for reading only: a SQLite file read-only (it must exist; nothing is
+   * created), a Postgres pool whose sessions are read-only. A caller-provided
+   * Kysely or PGlite is used as given.
+   */
+  readOnly?: boolean;
+}
+
 /** The embedded default when `openStore()` is called without a target. */
 export const DEFAULT_STORE_URL = 'sqlite:./faultline.db';
 
 /** Opens the database named by `target`. */
-export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase> {
-  if (typeof target === 'string') return openUrl(target);
+export async function openDatabase(target: StoreTarget, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  const readOnly = options.readOnly === true;
+  if (typeof target === 'string') return openUrl(target, readOnly);
   if (typeof target !== 'object' || target === null) {
     throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got ${describe(target)}`);
   }
   if ('sqlite' in target) {
     if (typeof target.sqlite !== 'string' || !target.sqlite) throw new InvalidArgumentError('openStore({ sqlite }) needs a file path (or ":memory:")');
-    return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000);
+    return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000, readOnly);
   }
   if ('pglite' in target) {
     if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
@@ -57,22 +69,28 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
   throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
 }
 
-async function openUrl(url: string): Promise<OpenedDatabase> {
+async function openUrl(url: string, readOnly: boolean): Promise<OpenedDatabase> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new InvalidArgumentError(`store URL "${redactConnectionString(url)}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
-    return openSqlite(path, 10_000);
+    return openSqlite(path, 10_000, readOnly);
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, readOnly);
   throw new InvalidArgumentError(`unsupported store URL "${redactConnectionString(url)}": use sqlite:<path> or postgres://…`);
 }
 
-async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDatabase> {
+async function openSqlite(path: string, busyTimeoutMs: number, readOnly: boolean): Promise<OpenedDatabase> {
   const { default: Database } = await import('better-sqlite3');
-  const sqlite = new Database(path);
+  if (readOnly) {
+    if (path === ':memory:') throw new InvalidArgumentError('a read-only store needs a SQLite file, not :memory:');
+    if (!existsSync(path)) throw new StoreNotFoundError(path, 'the file does not exist (a read-only open never creates it)');
+  }
+  const sqlite = readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
   // WAL + synchronous=FULL: a committed step survives power loss; busy_timeout
   // lets several worker processes share the file instead of failing on a lock.
-  sqlite.pragma('journal_mode = WAL');
+  // A reader leaves the journal mode alone (setting it writes the file); in a
+  // WAL store it reads the last commit beside a writer's open transaction.
+  if (!readOnly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
@@ -80,13 +98,16 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
 }
 
-async function openPostgres(url: string): Promise<OpenedDatabase> {
+async function openPostgres(url: string, readOnly: boolean): Promise<OpenedDatabase> {
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('connect', usePreparedStatements);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  // Loaded here, not at the top: queries.ts imports this module.
+  const { makeSessionReadOnly } = readOnly ? await import('./queries.js') : {};
+  // Kysely awaits this on each new connection before its first statement: the server refuses any write.
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool, ...(makeSessionReadOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

@@ -124,14 +124,39 @@ export class CorruptedRowError extends WorkflowError {
   }
 }
 
-/** The database was written by a newer faultline schema than this version understands. */
+/**
+ * The database holds a faultline schema version this code cannot use: a newer
+ * one (written by a newer faultline), or, for a read-only open (which never
+ * migrates), an older one.
+ */
 export class SchemaVersionError extends WorkflowError {
   override name = 'SchemaVersionError';
-  constructor(readonly found: number, readonly supported: number) {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+    /** The store, as messages name it (a file path or a URL without its password), when known. */
+    readonly store?: string,
+  ) {
+    const which = store === undefined ? 'the faultline store' : `the faultline store ${store}`;
     super(
-      `the faultline store has schema version ${found}, but this faultline understands up to version ${supported}: ` +
-        `upgrade faultline (refusing to open rather than corrupt newer data)`,
+      found > supported
+        ? `${which} has schema version ${found}, but this faultline understands up to version ${supported}: ` +
+            `upgrade faultline (refusing to open rather than corrupt newer data)`
+        : `${which} has schema version ${found}, older than version ${supported} that this faultline reads: ` +
+            `a read-only open never migrates; open it with openStore (as a worker does) to upgrade it in place`,
     );
+  }
+}
+
+/** A read-only open found no faultline store there: no such SQLite file, or a database without faultline's tables. */
+export class StoreNotFoundError extends WorkflowError {
+  override name = 'StoreNotFoundError';
+  constructor(
+    /** The store, as messages name it (a file path or a URL without its password). */
+    readonly store: string,
+    detail: string,
+  ) {
+    super(`no faultline store in ${store}: ${detail}`);
   }
 }
 

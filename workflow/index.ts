@@ -2,7 +2,7 @@
  * `faultline/workflow`: the durable workflow engine.
  */
 export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
-export { openStore, WorkflowStore, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
+export { openStore, WorkflowStore, type OpenStoreOptions, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
 export { idempotencyKey } from './key.js';
 export { canonicalJson, type JsonValue } from './canonical-json.js';
 export { PGliteDialect } from './pglite-dialect.js';
@@ -24,6 +24,7 @@ export {
   LeaseLostError,
   CorruptedRowError,
   SchemaVersionError,
+  StoreNotFoundError,
   TransactionUnavailableError,
   ConnectionHeldError,
   InvalidArgumentError,

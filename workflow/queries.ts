@@ -6,7 +6,7 @@
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type DatabaseConnection, type Kysely } from 'kysely';
 import { preparedStatement, type DialectKind } from './dialects.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
@@ -74,6 +74,21 @@ export interface EntryRow {
 }
 
 // ---- migrations -------------------------------------------------------------
+
+/** True when the database (on Postgres: the search path) has faultline's migrations table; reads only. */
+export async function hasMigrationsTable(db: Executor, dialect: DialectKind): Promise<boolean> {
+  const query =
+    dialect === 'sqlite'
+      ? sql<{ present: number }>`select count(*) as present from sqlite_master where type = 'table' and name = 'faultline_migrations'`
+      : sql<{ present: number }>`select count(*)::int as present from (select to_regclass('faultline_migrations') as t) r where t is not null`;
+  const { rows } = await query.execute(db);
+  return Number(rows[0]?.present ?? 0) > 0;
+}
+
+/** Run first on every connection of a read-only Postgres store: from then on the server refuses any write. */
+export async function makeSessionReadOnly(connection: DatabaseConnection): Promise<void> {
+  await connection.executeQuery(CompiledQuery.raw('set session characteristics as transaction read only'));
+}
 
 /** Highest applied schema version, 0 for a fresh database. */
 export async function schemaVersion(db: Executor): Promise<number> {

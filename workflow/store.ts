@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
 import { InvalidArgumentError } from './errors.js';
-import { migrate } from './migrations.js';
+import { migrate, requireCurrentSchema } from './migrations.js';
+import { redactConnectionString } from './redact.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
 
@@ -145,21 +146,43 @@ export function isWorkflowStore(value: unknown): value is WorkflowStore {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true;
 }
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Open only to read (what `faultline workflows list|show` do): never create
+   * or migrate faultline's tables. A SQLite file is opened read-only and must
+   * exist; a Postgres URL's sessions are read-only (the server refuses writes).
+   * A database without faultline's tables is refused with StoreNotFoundError,
+   * one of another schema version with SchemaVersionError.
+   */
+  readOnly?: boolean;
+}
+
 /**
- * Opens a workflow store and brings its schema up to date.
+ * Opens a workflow store and brings its schema up to date (unless `readOnly`).
  *
  * @param target `'sqlite:./file.db'` (the default, `sqlite:./faultline.db`), `'sqlite::memory:'`,
  *   `'postgres://…'`, `{ sqlite: path }`, `{ db: kysely }` or `{ pglite }`.
- * @throws SchemaVersionError when the database was written by a newer faultline.
+ * @throws SchemaVersionError when the database was written by a newer faultline (read-only: or an older one).
+ * @throws StoreNotFoundError (read-only) when there is no such SQLite file or no faultline tables.
  * @throws InvalidArgumentError for an unsupported URL or option object.
  */
-export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL): Promise<WorkflowStore<DB>> {
-  const opened = await openDatabase(target);
+export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL, options: OpenStoreOptions = {}): Promise<WorkflowStore<DB>> {
+  const readOnly = options.readOnly === true;
+  const opened = await openDatabase(target, { readOnly });
   try {
-    await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
+    if (readOnly) await requireCurrentSchema(opened.db as Kysely<FaultlineSchema>, opened.dialect, describeTarget(target));
+    else await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
   } catch (error) {
     await opened.close();
     throw error;
   }
   return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection);
+}
+
+/** How errors name the store: its file, its URL without password, or what kind of database was passed. */
+function describeTarget(target: StoreTarget): string {
+  if (typeof target === 'string') return target.startsWith('sqlite:') ? target.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : redactConnectionString(target);
+  if ('sqlite' in target) return target.sqlite;
+  return 'pglite' in target ? 'the PGlite database' : 'the given database';
 }
