@@ -88,10 +88,10 @@ describe('parseReport', () => {
     ['not JSON', '{oops', /r\.json is not a faultline report: invalid JSON/],
     ['an array', '[]', /expected a JSON object/],
     ['another version', JSON.stringify({ ...report([]), version: 99 }), /unsupported version 99/],
-    ['no totals', JSON.stringify({ ...report([]), totals: null }), /"totals"/],
-    ['a bad scenario kind', JSON.stringify(report([scenario(1, true, { kind: 'sideways' as never })])), /scenarios\[0\]\.kind "sideways"/],
-    ['a bad line', JSON.stringify(report([scenario(0, true)])), /scenarios\[0\]\.line/],
-    ['non-text files', JSON.stringify({ ...report([]), files: { a: 1 } }), /"files"/],
+    ['no totals', JSON.stringify({ ...report([]), totals: null }), /totals: expected an object, got null$/],
+    ['a bad scenario kind', JSON.stringify(report([scenario(1, true, { kind: 'sideways' as never })])), /scenarios\[0\]\.kind: expected one of "before-line", .*, got the string "sideways"$/],
+    ['a bad line', JSON.stringify(report([scenario(0, true)])), /scenarios\[0\]\.line: expected a positive integer, got the number 0$/],
+    ['non-text files', JSON.stringify({ ...report([]), files: { a: 1 } }), /files\["a"\]: expected source text \(a string\), got the number 1$/],
   ])('rejects %s with InvalidReportError naming the source', (_what, text, message) => {
     expect(() => parseReport(text, 'r.json')).toThrow(InvalidReportError);
     expect(() => parseReport(text, 'r.json')).toThrow(message);
