@@ -13,6 +13,9 @@ import { CliError, CliUsageError } from './errors.js';
 export function storeUrl(option: string | undefined, env: Record<string, string | undefined>, command: string): string {
   const value = option ?? env.FAULTLINE_STORE;
   if (!value) throw new CliUsageError('missing --store <url> (sqlite:./faultline.db, postgres://…), or set FAULTLINE_STORE', command);
+  if (/^\s*[a-z_]+\s*=/i.test(value)) {
+    throw new CliUsageError(`--store ${redactConnectionString(value)}: key=value connection strings are not supported, use postgres://user:pass@host/db`, command);
+  }
   return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? value : `sqlite:${value}`;
 }
 
@@ -27,7 +30,7 @@ export type StoreAccess = 'read' | 'write';
 export async function openExistingStore(url: string, access: StoreAccess): Promise<WorkflowStore> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    if (path !== ':memory:' && path !== '' && !existsSync(path)) throw new CliError(`no SQLite store at ${path} (the file does not exist)`);
+    if (path !== ':memory:' && path !== '' && !existsSync(path)) throw new CliError(`no SQLite store at ${redactConnectionString(path)} (the file does not exist)`);
   }
   try {
     const reader = await openStore(url, { readOnly: true });
