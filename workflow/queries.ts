@@ -79,10 +79,10 @@ export interface EntryRow {
 export async function hasMigrationsTable(db: Executor, dialect: DialectKind): Promise<boolean> {
   const query =
     dialect === 'sqlite'
-      ? sql<{ present: number }>`select count(*) as present from sqlite_master where type = 'table' and name = 'faultline_migrations'`
-      : sql<{ present: number }>`select count(*)::int as present from (select to_regclass('faultline_migrations') as t) r where t is not null`;
+      ? sql<{ present: number }>`select exists (select 1 from sqlite_master where type = 'table' and name = 'faultline_migrations') as present`
+      : sql<{ present: boolean }>`select to_regclass('faultline_migrations') is not null as present`;
   const { rows } = await query.execute(db);
-  return Number(rows[0]?.present ?? 0) > 0;
+  return Boolean(rows[0]?.present);
 }
 
 /** Run first on every connection of a read-only Postgres store: from then on the server refuses any write. */

@@ -153,7 +153,8 @@ export interface OpenStoreOptions {
    * or migrate faultline's tables. A SQLite file is opened read-only and must
    * exist; a Postgres URL's sessions are read-only (the server refuses writes).
    * A database without faultline's tables is refused with StoreNotFoundError,
-   * one of another schema version with SchemaVersionError.
+   * one of another schema version with SchemaVersionError. Such a store is
+   * for inspection: executeWorkflow needs a writable one.
    */
   readOnly?: boolean;
 }
