@@ -127,7 +127,7 @@ function truncationNotice(file: FileOutcome): string {
   if (file.lines.length < file.lineCount) {
     parts.push(
       `Truncated: this file has ${file.lineCount.toLocaleString('en-US')} lines; the page shows ${file.lines.length.toLocaleString('en-US')} of them, ` +
-        `the lines of its scenarios and up to ${CONTEXT_LINES} on either side, to stay small enough to open.`,
+        `its scenarios' lines (with up to ${CONTEXT_LINES} on either side while they fit), to stay small enough to open.`,
     );
   }
   if (file.lines.some((l) => l.clipped > 0)) parts.push(`Lines longer than ${MAX_LINE_CHARS} characters are cut (marked …).`);
