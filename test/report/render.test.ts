@@ -230,6 +230,29 @@ describe('a long source', () => {
     expect(html).toContain('href="#f0-L1000000">gen/big.js:1000000</a>');
   });
 
+  test('when the context would not fit, only the scenarios\' lines are shown, at most 5,000 per file and 20,000 per page', () => {
+    const source = Array.from({ length: 30_000 }, (_, i) => `l${i}`).join('\n');
+    const at = (file: string, line: number) => scenario(line, true, { file, name: `before-line ${file}:${line}`, key: `${file}:${line}` });
+    const r = report([...Array.from({ length: 3_000 }, (_, i) => at('a.js', 1 + i * 10)), ...Array.from({ length: 6_000 }, (_, i) => at('b.js', 1 + i * 5))]);
+    r.files = { 'a.js': source, 'b.js': source, 'c.js': source, 'd.js': source, 'e.js': source.slice(0, 100) };
+    const files = fileOutcomes(r);
+    // a.js: 3,000 lines with context would be 12,000; b.js: 6,000 marked lines, the first 5,000;
+    // c.js, d.js: long and without scenarios, nothing; e.js: short, whole.
+    expect(files.map((f) => [f.file, f.lines.length])).toEqual([['a.js', 3_000], ['b.js', 5_000], ['c.js', 0], ['d.js', 0], ['e.js', 28]]);
+    expect(files[0]!.lines.every((l) => l.scenarios.length === 1)).toBe(true);
+    expect(files[1]!.lines.at(-1)!.line).toBe(1 + 4_999 * 5);
+    const html = renderHtmlReport(r);
+    expect(html.match(/<tr id=/g)).toHaveLength(8_028);
+    expect(html.match(/class="truncated" data-truncated="lines"/g)).toHaveLength(4);
+
+    // Whole files fill the page's 20,000 lines in order; the next shows none, and says so.
+    const small = Array.from({ length: 4_000 }, (_, i) => `m${i}`).join('\n');
+    const many = report([]);
+    many.files = Object.fromEntries(['f1', 'f2', 'f3', 'f4', 'f5', 'f6'].map((f) => [f, small]));
+    expect(fileOutcomes(many).map((f) => f.lines.length)).toEqual([4_000, 4_000, 4_000, 4_000, 4_000, 0]);
+    expect(renderHtmlReport(many)).toContain('Truncated: this file has 4,000 lines; the page shows 0 of them');
+  });
+
   test('a very long line is cut and says so', () => {
     const r = report([scenario(1, false)]);
     r.files['src/evil.ts'] = `const s = "${'a'.repeat(3_000_000)}";\n`;
