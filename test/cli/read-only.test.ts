@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { executeWorkflow, openStore, SchemaVersionError, StoreNotFoundError } from '../../workflow/index.js';
+import { SCHEMA_VERSION } from '../../workflow/migrations.js';
 import { runCli } from '../../cli/run.js';
 import { createPostgresDatabase } from '../workflow/support/targets.js';
 
@@ -105,6 +106,19 @@ describe('a SQLite file that is not a faultline store', () => {
     const result = await cli(['workflows', '--store', path]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^faultline: the faultline store ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has schema version 1, older than version \\d+ that this faultline reads: a read-only open never migrates; open it with openStore .*\n$`));
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  test('a store of a newer schema is refused with SchemaVersionError naming the file, and left as it is', async () => {
+    const path = join(dir, 'newer.db');
+    await (await openStore(`sqlite:${path}`)).close();
+    const db = new Database(path);
+    db.prepare('insert into faultline_migrations (version, name, applied_at) values (99, ?, 0)').run('from the future');
+    db.close();
+    const before = readFileSync(path);
+    const result = await cli(['workflows', 'show', 'x', '--store', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`faultline: the faultline store ${path} has schema version 99, but this faultline understands up to version ${SCHEMA_VERSION}: upgrade faultline (refusing to open rather than corrupt newer data)\n`);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 });
