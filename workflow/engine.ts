@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from './json.js';
 import { createContext } from './context.js';
 import { collectSteps, describeDefinition, type StepDefinition, type WorkflowBuilder } from './definition.js';
 import {

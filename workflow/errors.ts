@@ -76,9 +76,18 @@ export class AsyncDefinitionError extends WorkflowError {
   }
 }
 
-/** A value that must be JSON (a context value, `uniqueBy`, job data) is not. */
+/** A value that must be JSON (a context value, `uniqueBy`, job data) is not, or not exactly. */
 export class SerializationError extends WorkflowError {
   override name = 'SerializationError';
+  constructor(
+    message: string,
+    /** Which value was refused, e.g. `ctx "order"` or `uniqueBy of job "charge"`. */
+    readonly what?: string,
+    /** Where inside it, as a JSONPath like `$.items[1]` (`$` for the value itself). */
+    readonly path?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Another live execution holds the lease on this idempotency key. Transient: retry later. */

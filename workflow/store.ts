@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
-import { InvalidArgumentError } from './errors.js';
+import { CorruptedRowError, InvalidArgumentError } from './errors.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
@@ -123,7 +123,13 @@ export class WorkflowStore<DB = any> {
   /** The context values of an execution, parsed, by key (`{}` for an unknown id). */
   async contextValues(executionId: string): Promise<Record<string, unknown>> {
     const values: Record<string, unknown> = {};
-    for (const row of await q.listContextValues(this.internalDb, executionId)) values[row.key] = JSON.parse(row.value);
+    for (const row of await q.listContextValues(this.internalDb, executionId)) {
+      try {
+        values[row.key] = JSON.parse(row.value);
+      } catch (error) {
+        throw new CorruptedRowError('faultline_context', 'value', executionId, `key "${row.key}" holds invalid JSON (${(error as Error).message})`);
+      }
+    }
     return values;
   }
 

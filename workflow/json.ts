@@ -1,0 +1,147 @@
+/**
+ * The one JSON serializer of the workflow engine. Every value faultline
+ * stores as JSON (context values, `uniqueBy`, job data, the step list) goes
+ * through {@link exactJson} or {@link canonicalJson}, which walk the value once
+ * and refuse, with a SerializationError naming where it was found, anything
+ * JSON cannot give back exactly — before anything reaches the database.
+ *
+ * - Exact JSON keeps object keys in the value's own order, so `JSON.parse`
+ *   returns what was stored (key order included): context values.
+ * - Canonical JSON sorts object keys recursively, so equal values give equal
+ *   text whatever their key order: the idempotency key and the job-data comparison.
+ */
+import { createHash } from 'node:crypto';
+import { SerializationError } from './errors.js';
+
+/** A value that survives `JSON.stringify` → `JSON.parse` unchanged. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Serializes `value` as JSON that parses back to an equal value, object key order included.
+ * @param what names the value in error messages, e.g. `ctx "cart"`.
+ * @throws SerializationError for anything JSON cannot represent exactly: undefined (top level
+ *   or nested), functions, symbols, BigInt, NaN/±Infinity, sparse arrays, arrays with extra
+ *   properties, lone UTF-16 surrogates (in strings and object keys), cycles, non-enumerable or
+ *   symbol-keyed properties, and objects other than plain objects and arrays (a Date would come
+ *   back as a string, so it is refused too: store `date.toISOString()`).
+ */
+export function exactJson(value: unknown, what: string): string {
+  return write(value, { what, sortKeys: false, seen: new Set() }, '$');
+}
+
+/**
+ * Serializes `value` as canonical JSON (object keys sorted recursively; `-0` as `0`).
+ * Refuses exactly what {@link exactJson} refuses.
+ */
+export function canonicalJson(value: unknown, what: string): string {
+  return write(value, { what, sortKeys: true, seen: new Set() }, '$');
+}
+
+/** sha256 (hex) of `text`. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * True when `text` holds a UTF-16 surrogate without its partner: such a string
+ * is not Unicode, so UTF-8 databases store a replacement character instead.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+interface Walk {
+  what: string;
+  sortKeys: boolean;
+  seen: Set<object>;
+}
+
+function write(value: unknown, walk: Walk, path: string): string {
+  switch (typeof value) {
+    case 'string':
+      if (hasLoneSurrogate(value)) throw refuse(walk, path, 'a string with a lone UTF-16 surrogate (not Unicode text)');
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw refuse(walk, path, String(value));
+      // JSON text can say -0 (JSON.parse('-0') is -0); JSON.stringify cannot.
+      return Object.is(value, -0) && !walk.sortKeys ? '-0' : JSON.stringify(value);
+    case 'object':
+      break;
+    case 'undefined':
+      throw refuse(walk, path, 'undefined');
+    case 'bigint':
+      throw refuse(walk, path, 'a BigInt (store it as a string)');
+    default:
+      throw refuse(walk, path, `a ${typeof value}`);
+  }
+  if (value === null) return 'null';
+  if (walk.seen.has(value)) throw refuse(walk, path, 'a circular reference');
+  walk.seen.add(value);
+  try {
+    return Array.isArray(value) ? writeArray(value, walk, path) : writeObject(value, walk, path);
+  } finally {
+    walk.seen.delete(value);
+  }
+}
+
+function writeArray(array: unknown[], walk: Walk, path: string): string {
+  if (Object.getPrototypeOf(array) !== Array.prototype) throw refuse(walk, path, `an instance of ${className(array)}`);
+  const parts: string[] = [];
+  for (let i = 0; i < array.length; i++) {
+    // A hole is not undefined to `map` or `join`: it would be written as `[1,,3]`, which is not JSON.
+    if (!(i in array)) throw refuse(walk, `${path}[${i}]`, 'a hole in a sparse array (store null there)');
+    parts.push(write(array[i], walk, `${path}[${i}]`));
+  }
+  const keys = Reflect.ownKeys(array);
+  // Own keys of a dense plain array: its indices and `length`.
+  if (keys.length !== array.length + 1) {
+    const extra = keys.find((k) => k !== 'length' && !(typeof k === 'string' && isIndex(k, array.length)));
+    throw refuse(walk, path, `an array with a property ${String(typeof extra === 'symbol' ? extra.toString() : JSON.stringify(extra))} besides its items`);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+function writeObject(object: object, walk: Walk, path: string): string {
+  const proto = Object.getPrototypeOf(object);
+  if (proto !== Object.prototype && proto !== null) {
+    throw refuse(walk, path, object instanceof Date ? 'a Date (store date.toISOString())' : `an instance of ${className(object)}`);
+  }
+  const own = Reflect.ownKeys(object);
+  const keys = Object.keys(object);
+  if (own.length !== keys.length) {
+    const hidden = own.find((k) => typeof k === 'symbol' || !Object.prototype.propertyIsEnumerable.call(object, k))!;
+    throw refuse(walk, path, typeof hidden === 'symbol' ? 'an object with symbol keys' : `a non-enumerable property ${JSON.stringify(hidden)}`);
+  }
+  if (walk.sortKeys) keys.sort();
+  const record = object as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of keys) {
+    const at = propertyPath(path, key);
+    if (hasLoneSurrogate(key)) throw refuse(walk, at, 'an object key with a lone UTF-16 surrogate (not Unicode text)');
+    parts.push(`${JSON.stringify(key)}:${write(record[key], walk, at)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function isIndex(key: string, length: number): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && n < length && String(n) === key;
+}
+
+/** `$.items` for identifier keys, `$["two words"]` otherwise (escaped, so a lone surrogate prints as `\ud800`). */
+function propertyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function className(value: object): string {
+  const name = Object.getPrototypeOf(value)?.constructor?.name;
+  return typeof name === 'string' && name ? name : 'a class';
+}
+
+function refuse(walk: Walk, path: string, found: string): SerializationError {
+  return new SerializationError(`${walk.what} at ${path} is not JSON: found ${found}`, walk.what, path);
+}
