@@ -6,6 +6,7 @@
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
+import { ClosableDialect } from './closable-dialect.js';
 import { InvalidArgumentError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -45,8 +46,9 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
   }
   if ('pglite' in target) {
     if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
-    const db = new Kysely<any>({ dialect: new PGliteDialect(target.pglite) });
-    return { db, dialect: 'postgres', close: async () => {}, singleConnection: target.pglite };
+    // Closing the store refuses its Kysely; the caller's PGlite stays open.
+    const dialect = new ClosableDialect(new PGliteDialect(target.pglite));
+    return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close(), singleConnection: target.pglite };
   }
   if ('db' in target) {
     if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
@@ -75,8 +77,8 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new OneConnectionSqliteDialect(sqlite) });
-  return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
+  const dialect = new ClosableDialect(new OneConnectionSqliteDialect(sqlite));
+  return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite };
 }
 
 async function openPostgres(url: string): Promise<OpenedDatabase> {
@@ -85,8 +87,8 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('connect', usePreparedStatements);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const dialect = new ClosableDialect(new PostgresDialect({ pool }));
+  return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close() };
 }
 
 /** Names of the engine's statements that Postgres connections prepare, by SQL text. */

@@ -152,6 +152,14 @@ export class TransactionUnavailableError extends WorkflowError {
   }
 }
 
+/** A workflow store (or its `store.db`) was used after `store.close()`. */
+export class StoreClosedError extends WorkflowError {
+  override name = 'StoreClosedError';
+  constructor() {
+    super('the workflow store is closed (store.close() was called): open another with openStore() to use it again');
+  }
+}
+
 /** Bad arguments to `openStore`, `executeWorkflow`, `s.ctx` or housekeeping. */
 export class InvalidArgumentError extends WorkflowError {
   override name = 'InvalidArgumentError';

@@ -27,5 +27,6 @@ export {
   TransactionUnavailableError,
   ConnectionHeldError,
   InvalidArgumentError,
+  StoreClosedError,
   isPermanentError,
 } from './errors.js';

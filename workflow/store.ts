@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
-import { CorruptedRowError, InvalidArgumentError } from './errors.js';
+import { CorruptedRowError, InvalidArgumentError, StoreClosedError } from './errors.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
@@ -86,9 +86,19 @@ export class WorkflowStore<DB = any> {
     readonly singleConnection?: object,
   ) {}
 
-  /** @internal the same Kysely, typed for faultline's tables. */
+  /**
+   * @internal the same Kysely, typed for faultline's tables: what every store
+   * method and executeWorkflow run on, so a closed store refuses them all here.
+   * @throws StoreClosedError after {@link close}.
+   */
   get internalDb(): q.Executor {
+    if (this.#closed) throw new StoreClosedError();
     return this.db as unknown as Kysely<FaultlineSchema>;
+  }
+
+  /** True once {@link close} was called: every later use throws StoreClosedError. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** The entries of an execution, oldest first (`[]` for an unknown id). */
@@ -133,12 +143,30 @@ export class WorkflowStore<DB = any> {
     return values;
   }
 
-  /** Deletes finished executions (with entries and context) older than `olderThan`, in batches; returns the count. */
-  deleteFinished(options: DeleteFinishedOptions): Promise<number> {
+  /**
+   * Deletes executions that finished at or before `now - olderThan` (`now` defaults to
+   * `Date.now()`, the virtual clock inside a simulation), with their entries and
+   * context, in batches; returns how many.
+   */
+  async deleteFinished(options: DeleteFinishedOptions): Promise<number> {
     return deleteFinished(this.internalDb, options);
   }
 
-  /** Closes the database if openStore opened it (a caller-provided Kysely or PGlite stays open). Idempotent. */
+  /**
+   * Deletes every execution, entry and context value, whatever its status (running
+   * ones included): a clean store for the next test or scenario. The user's own
+   * tables and faultline's schema stay. Returns how many executions went.
+   */
+  async deleteAll(): Promise<number> {
+    const db = this.internalDb;
+    return db.transaction().execute((trx) => q.deleteAllExecutions(trx));
+  }
+
+  /**
+   * Closes the database if openStore opened it (a caller-provided Kysely or PGlite stays open). Idempotent.
+   * Afterwards every use of the store — its methods, executeWorkflow, and `store.db` when openStore
+   * opened the database — throws StoreClosedError.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
