@@ -4,7 +4,7 @@
  * database that cannot be reached says so, password hidden.
  */
 import { existsSync } from 'node:fs';
-import { openStore, type WorkflowStore } from '../workflow/index.js';
+import { openStore, StoreConnectionError, type WorkflowStore } from '../workflow/index.js';
 import { CliError, CliUsageError } from './errors.js';
 
 /** The store URL from `--store` or FAULTLINE_STORE; a bare path is a SQLite file. */
@@ -31,6 +31,8 @@ export async function openExistingStore(url: string): Promise<WorkflowStore> {
   try {
     return await openStore(url);
   } catch (error) {
+    // Its message already names the store, credentials masked.
+    if (error instanceof StoreConnectionError) throw new CliError(error.message);
     throw new CliError(`cannot open store ${redact(url)}: ${errorMessage(error)}`);
   }
 }

@@ -7,7 +7,8 @@ import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatab
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { ClosableDialect } from './closable-dialect.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, StoreConnectionError } from './errors.js';
+import { maskUrl } from './masked-url.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
@@ -34,9 +35,25 @@ export interface OpenedDatabase {
 /** The embedded default when `openStore()` is called without a target. */
 export const DEFAULT_STORE_URL = 'sqlite:./faultline.db';
 
+/** How long opening a Postgres store waits for the server by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** How to open a database (options of `openStore`). */
+export interface OpenOptions {
+  /**
+   * For a `postgres://` URL: how long to wait for the server to accept and answer a connection,
+   * in ms (default 10 000); it bounds every connection the store's pool opens later, too.
+   */
+  connectTimeoutMs?: number;
+}
+
 /** Opens the database named by `target`. */
-export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase> {
-  if (typeof target === 'string') return openUrl(target);
+export async function openDatabase(target: StoreTarget, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {
+    throw new InvalidArgumentError(`openStore: connectTimeoutMs must be a positive number of ms, got ${String(connectTimeoutMs)}`);
+  }
+  if (typeof target === 'string') return openUrl(target, connectTimeoutMs);
   if (typeof target !== 'object' || target === null) {
     throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got ${describe(target)}`);
   }
@@ -58,13 +75,13 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
   throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
 }
 
-async function openUrl(url: string): Promise<OpenedDatabase> {
+async function openUrl(url: string, connectTimeoutMs: number): Promise<OpenedDatabase> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new InvalidArgumentError(`store URL "${url}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
     return openSqlite(path, 10_000);
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, connectTimeoutMs);
   throw new InvalidArgumentError(`unsupported store URL "${url}": use sqlite:<path> or postgres://…`);
 }
 
@@ -81,14 +98,33 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite };
 }
 
-async function openPostgres(url: string): Promise<OpenedDatabase> {
+async function openPostgres(url: string, connectTimeoutMs: number): Promise<OpenedDatabase> {
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
-  const pool = new Pool({ connectionString: url, max: 10 });
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs) });
   pool.on('connect', usePreparedStatements);
+  await connectOnce(pool, url, connectTimeoutMs);
   const dialect = new ClosableDialect(new PostgresDialect({ pool }));
   return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close() };
+}
+
+/**
+ * Opens (and returns to the pool) one connection, so a server that refuses,
+ * fails or never answers is reported as such — bounded by the pool's
+ * connection timeout — before anything else runs.
+ * @throws StoreConnectionError naming the masked URL
+ */
+async function connectOnce(pool: import('pg').Pool, url: string, connectTimeoutMs: number): Promise<void> {
+  const started = performance.now();
+  try {
+    (await pool.connect()).release();
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    // pg's timers never fire early: a failure this late is the timeout (its message is pg's wording).
+    const timedOut = performance.now() - started >= connectTimeoutMs - 1;
+    throw new StoreConnectionError(maskUrl(url), connectTimeoutMs, { cause, timedOut });
+  }
 }
 
 /** Names of the engine's statements that Postgres connections prepare, by SQL text. */

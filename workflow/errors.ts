@@ -160,6 +160,31 @@ export class StoreClosedError extends WorkflowError {
   }
 }
 
+/**
+ * `openStore` could not reach its database server: the connection was refused
+ * or failed, or the server did not answer within `connectTimeoutMs`.
+ */
+export class StoreConnectionError extends WorkflowError {
+  override name = 'StoreConnectionError';
+  constructor(
+    /** The store URL with every credential masked. */
+    readonly url: string,
+    /** The bound the connection had, in ms. */
+    readonly timeoutMs: number,
+    options: { cause: unknown; timedOut: boolean },
+  ) {
+    const why = options.timedOut ? `the server did not answer within ${timeoutMs} ms (connectTimeoutMs)` : describeCause(options.cause);
+    super(`cannot open store ${url}: ${why}`, { cause: options.cause });
+  }
+}
+
+/** A connection error's message; Node reports a refused localhost (IPv4 and IPv6) as an AggregateError without one. */
+function describeCause(cause: unknown): string {
+  if (cause instanceof AggregateError && cause.errors.length > 0 && !cause.message) return describeCause(cause.errors[0]);
+  if (cause instanceof Error) return cause.message || (cause as { code?: string }).code || cause.name;
+  return String(cause);
+}
+
 /** Bad arguments to `openStore`, `executeWorkflow`, `s.ctx` or housekeeping. */
 export class InvalidArgumentError extends WorkflowError {
   override name = 'InvalidArgumentError';

@@ -6,7 +6,7 @@ export { openStore, WorkflowStore, type WorkflowEntry, type ExecutionSummary, ty
 export { idempotencyKey } from './key.js';
 export { canonicalJson, type JsonValue } from './json.js';
 export { PGliteDialect } from './pglite-dialect.js';
-export type { StoreTarget, DialectKind } from './dialects.js';
+export type { StoreTarget, DialectKind, OpenOptions } from './dialects.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';
 export type { WorkflowContext } from './context.js';
 export type { WorkflowBuilder, StepFunction, StepOptions } from './definition.js';
@@ -28,5 +28,6 @@ export {
   ConnectionHeldError,
   InvalidArgumentError,
   StoreClosedError,
+  StoreConnectionError,
   isPermanentError,
 } from './errors.js';

@@ -3,7 +3,7 @@
  * opened (and migrated) by `openStore`.
  */
 import type { Kysely } from 'kysely';
-import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
+import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type OpenOptions, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
 import { CorruptedRowError, InvalidArgumentError, StoreClosedError } from './errors.js';
 import { migrate } from './migrations.js';
@@ -184,11 +184,13 @@ export function isWorkflowStore(value: unknown): value is WorkflowStore {
  *
  * @param target `'sqlite:./file.db'` (the default, `sqlite:./faultline.db`), `'sqlite::memory:'`,
  *   `'postgres://…'`, `{ sqlite: path }`, `{ db: kysely }` or `{ pglite }`.
+ * @param options `connectTimeoutMs`: how long a `postgres://` server may take to accept and answer (default 10 000).
+ * @throws StoreConnectionError when a Postgres server refuses, fails or does not answer in time (the message masks the URL's credentials).
  * @throws SchemaVersionError when the database was written by a newer faultline.
  * @throws InvalidArgumentError for an unsupported URL or option object.
  */
-export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL): Promise<WorkflowStore<DB>> {
-  const opened = await openDatabase(target);
+export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL, options: OpenOptions = {}): Promise<WorkflowStore<DB>> {
+  const opened = await openDatabase(target, options);
   try {
     await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
   } catch (error) {
