@@ -35,6 +35,12 @@ describe('idempotency keys', () => {
     expect(idempotencyKey('charge', { ...uniqueBy, order: 43 })).not.toBe(child);
   });
 
+  it('are the keys earlier versions stored (existing executions keep their identity)', () => {
+    // Computed by the previous serializer (before exact JSON): the canonical text must not change.
+    const uniqueBy = { order: 42, lines: [{ sku: 'a', qty: 1.5 }], note: 'naïve 😀 "q"', when: null, ok: true, '10': -0 };
+    expect(idempotencyKey('charge', uniqueBy)).toBe('7965e79687be161c327c42e8aa146a9788443d0d16093415856e786262bf4b92');
+  });
+
   it.each([
     ['a function', () => 1, 'a function'],
     ['a symbol', Symbol('x'), 'a symbol'],
