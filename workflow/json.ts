@@ -26,7 +26,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  *   back as a string, so it is refused too: store `date.toISOString()`).
  */
 export function exactJson(value: unknown, what: string): string {
-  return write(value, { what, sortKeys: false, seen: new Set() }, '$');
+  return write(value, start(what, false));
 }
 
 /**
@@ -34,7 +34,7 @@ export function exactJson(value: unknown, what: string): string {
  * Refuses exactly what {@link exactJson} refuses.
  */
 export function canonicalJson(value: unknown, what: string): string {
-  return write(value, { what, sortKeys: true, seen: new Set() }, '$');
+  return write(value, start(what, true));
 }
 
 /** sha256 (hex) of `text`. */
@@ -47,82 +47,90 @@ export function sha256(text: string): string {
  * is not Unicode, so UTF-8 databases store a replacement character instead.
  */
 export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+  // String.prototype.isWellFormed (ES2024, Node 20+) is native; TypeScript's ES2023 lib does not declare it yet.
+  return !(text as string & { isWellFormed(): boolean }).isWellFormed();
 }
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 interface Walk {
   what: string;
   sortKeys: boolean;
   seen: Set<object>;
+  /** Where the walk is: keys and indices from the root (formatted only for an error). */
+  path: (string | number)[];
 }
 
-function write(value: unknown, walk: Walk, path: string): string {
+function start(what: string, sortKeys: boolean): Walk {
+  return { what, sortKeys, seen: new Set(), path: [] };
+}
+
+function write(value: unknown, walk: Walk): string {
   switch (typeof value) {
     case 'string':
-      if (hasLoneSurrogate(value)) throw refuse(walk, path, 'a string with a lone UTF-16 surrogate (not Unicode text)');
+      if (hasLoneSurrogate(value)) throw refuse(walk, 'a string with a lone UTF-16 surrogate (not Unicode text)');
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw refuse(walk, path, String(value));
+      if (!Number.isFinite(value)) throw refuse(walk, String(value));
       // JSON text can say -0 (JSON.parse('-0') is -0); JSON.stringify cannot.
       return Object.is(value, -0) && !walk.sortKeys ? '-0' : JSON.stringify(value);
     case 'object':
       break;
     case 'undefined':
-      throw refuse(walk, path, 'undefined');
+      throw refuse(walk, 'undefined');
     case 'bigint':
-      throw refuse(walk, path, 'a BigInt (store it as a string)');
+      throw refuse(walk, 'a BigInt (store it as a string)');
     default:
-      throw refuse(walk, path, `a ${typeof value}`);
+      throw refuse(walk, `a ${typeof value}`);
   }
   if (value === null) return 'null';
-  if (walk.seen.has(value)) throw refuse(walk, path, 'a circular reference');
+  if (walk.seen.has(value)) throw refuse(walk, 'a circular reference');
   walk.seen.add(value);
   try {
-    return Array.isArray(value) ? writeArray(value, walk, path) : writeObject(value, walk, path);
+    return Array.isArray(value) ? writeArray(value, walk) : writeObject(value, walk);
   } finally {
     walk.seen.delete(value);
   }
 }
 
-function writeArray(array: unknown[], walk: Walk, path: string): string {
-  if (Object.getPrototypeOf(array) !== Array.prototype) throw refuse(walk, path, `an instance of ${className(array)}`);
+function writeArray(array: unknown[], walk: Walk): string {
+  if (Object.getPrototypeOf(array) !== Array.prototype) throw refuse(walk, `an instance of ${className(array)}`);
   const parts: string[] = [];
   for (let i = 0; i < array.length; i++) {
+    walk.path.push(i);
     // A hole is not undefined to `map` or `join`: it would be written as `[1,,3]`, which is not JSON.
-    if (!(i in array)) throw refuse(walk, `${path}[${i}]`, 'a hole in a sparse array (store null there)');
-    parts.push(write(array[i], walk, `${path}[${i}]`));
+    if (!(i in array)) throw refuse(walk, 'a hole in a sparse array (store null there)');
+    parts.push(write(array[i], walk));
+    walk.path.pop();
   }
   const keys = Reflect.ownKeys(array);
   // Own keys of a dense plain array: its indices and `length`.
   if (keys.length !== array.length + 1) {
-    const extra = keys.find((k) => k !== 'length' && !(typeof k === 'string' && isIndex(k, array.length)));
-    throw refuse(walk, path, `an array with a property ${String(typeof extra === 'symbol' ? extra.toString() : JSON.stringify(extra))} besides its items`);
+    const extra = keys.find((k) => k !== 'length' && !(typeof k === 'string' && isIndex(k, array.length)))!;
+    throw refuse(walk, `an array with a property ${typeof extra === 'symbol' ? extra.toString() : JSON.stringify(extra)} besides its items`);
   }
   return `[${parts.join(',')}]`;
 }
 
-function writeObject(object: object, walk: Walk, path: string): string {
+function writeObject(object: object, walk: Walk): string {
   const proto = Object.getPrototypeOf(object);
   if (proto !== Object.prototype && proto !== null) {
-    throw refuse(walk, path, object instanceof Date ? 'a Date (store date.toISOString())' : `an instance of ${className(object)}`);
+    throw refuse(walk, object instanceof Date ? 'a Date (store date.toISOString())' : `an instance of ${className(object)}`);
   }
-  const own = Reflect.ownKeys(object);
   const keys = Object.keys(object);
+  const own = Reflect.ownKeys(object);
   if (own.length !== keys.length) {
     const hidden = own.find((k) => typeof k === 'symbol' || !Object.prototype.propertyIsEnumerable.call(object, k))!;
-    throw refuse(walk, path, typeof hidden === 'symbol' ? 'an object with symbol keys' : `a non-enumerable property ${JSON.stringify(hidden)}`);
+    throw refuse(walk, typeof hidden === 'symbol' ? 'an object with symbol keys' : `a non-enumerable property ${JSON.stringify(hidden)}`);
   }
   if (walk.sortKeys) keys.sort();
   const record = object as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of keys) {
-    const at = propertyPath(path, key);
-    if (hasLoneSurrogate(key)) throw refuse(walk, at, 'an object key with a lone UTF-16 surrogate (not Unicode text)');
-    parts.push(`${JSON.stringify(key)}:${write(record[key], walk, at)}`);
+    walk.path.push(key);
+    if (hasLoneSurrogate(key)) throw refuse(walk, 'an object key with a lone UTF-16 surrogate (not Unicode text)');
+    parts.push(`${JSON.stringify(key)}:${write(record[key], walk)}`);
+    walk.path.pop();
   }
   return `{${parts.join(',')}}`;
 }
@@ -132,9 +140,14 @@ function isIndex(key: string, length: number): boolean {
   return Number.isInteger(n) && n >= 0 && n < length && String(n) === key;
 }
 
-/** `$.items` for identifier keys, `$["two words"]` otherwise (escaped, so a lone surrogate prints as `\ud800`). */
-function propertyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+/** `$.items[1]`; keys that are not identifiers as `["two words"]` (escaped, so a lone surrogate prints as `\ud800`). */
+function formatPath(path: (string | number)[]): string {
+  let text = '$';
+  for (const step of path) {
+    if (typeof step === 'number') text += `[${step}]`;
+    else text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  }
+  return text;
 }
 
 function className(value: object): string {
@@ -142,6 +155,7 @@ function className(value: object): string {
   return typeof name === 'string' && name ? name : 'a class';
 }
 
-function refuse(walk: Walk, path: string, found: string): SerializationError {
+function refuse(walk: Walk, found: string): SerializationError {
+  const path = formatPath(walk.path);
   return new SerializationError(`${walk.what} at ${path} is not JSON: found ${found}`, walk.what, path);
 }
