@@ -49,6 +49,7 @@ export interface OpenOptions {
 
 /** Opens the database named by `target`. */
 export async function openDatabase(target: StoreTarget, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`openStore options must be an object like { connectTimeoutMs }, got ${describe(options)}`);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {
     throw new InvalidArgumentError(`openStore: connectTimeoutMs must be a positive number of ms, got ${String(connectTimeoutMs)}`);

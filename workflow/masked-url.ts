@@ -4,28 +4,22 @@
 const SECRET_PARAMETERS = /([?&](?:password|sslpassword)=)[^&#]*/gi;
 
 /**
- * `url` with its password (a raw `@` inside it included: the host follows the
- * last `@` of the authority, as `pg` reads it) and any `password=` /
- * `sslpassword=` query parameter replaced by `***`.
+ * `url` with its password and any `password=` / `sslpassword=` query parameter
+ * replaced by `***`. The authority is read as `pg` (the WHATWG URL parser)
+ * reads it: it ends at the first `/`, `?` or `#`, and the host follows its
+ * last `@`, so a raw `@` inside the password is hidden with the rest of it.
  */
 export function maskUrl(url: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
   if (!scheme) return url.replace(SECRET_PARAMETERS, '$1***');
-  const rest = url.slice(scheme[0].length);
-  const at = rest.lastIndexOf('@', authorityEnd(rest));
-  let authority = rest;
+  const rest = url.slice(scheme.length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  let masked = authority;
   if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    authority = (colon >= 0 ? `${userinfo.slice(0, colon)}:***` : userinfo) + rest.slice(at);
+    const colon = authority.indexOf(':');
+    if (colon >= 0 && colon < at) masked = `${authority.slice(0, colon)}:***${authority.slice(at)}`;
   }
-  return scheme[0] + authority.replace(SECRET_PARAMETERS, '$1***');
-}
-
-/** Where the authority ends: the first `/`, `?` or `#` after the last `@` that precedes one (or the end). */
-function authorityEnd(rest: string): number {
-  const at = rest.lastIndexOf('@');
-  const search = at >= 0 ? at : 0;
-  const end = rest.slice(search).search(/[/?#]/);
-  return end < 0 ? rest.length : search + end;
+  return scheme + masked + rest.slice(authority.length).replace(SECRET_PARAMETERS, '$1***');
 }

@@ -84,6 +84,7 @@ describe('openStore against a Postgres host that never answers', () => {
     const raw = await openStore('postgres://app:p@ss:w0rd@127.0.0.1:1/none?sslpassword=k3y&password=pw2', { connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(raw).toBeInstanceOf(StoreConnectionError);
     expect((raw as StoreConnectionError).url).toBe('postgres://app:***@127.0.0.1:1/none?sslpassword=***&password=***');
+    await expect(openStore(`postgres://127.0.0.1:${port}/x`, null as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     for (const connectTimeoutMs of [0, -1, Number.NaN, Infinity]) {
       await expect(openStore(`postgres://127.0.0.1:${port}/x`, { connectTimeoutMs })).rejects.toBeInstanceOf(InvalidArgumentError);
     }
