@@ -5,7 +5,7 @@
  * read and write goes through the step's transaction, so a rollback takes the
  * step's context writes with it.
  */
-import { CorruptedRowError, InvalidArgumentError } from './errors.js';
+import { CorruptedRowError, InvalidArgumentError, SerializationError } from './errors.js';
 import { exactJson, hasLoneSurrogate } from './json.js';
 import * as q from './queries.js';
 
@@ -49,9 +49,10 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
   };
 }
 
-/** Keys are stored as text: a lone surrogate or NUL would not come back as written (or not be stored at all on Postgres). */
 function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key === '' || hasLoneSurrogate(key) || key.includes('\0')) {
-    throw new InvalidArgumentError(`context keys are non-empty Unicode strings without NUL, got ${JSON.stringify(key) ?? String(key)}`);
+  if (typeof key !== 'string' || key === '') throw new InvalidArgumentError(`context keys are non-empty strings, got ${JSON.stringify(key) ?? String(key)}`);
+  // Keys are stored as text: a lone surrogate or NUL would not come back as written (or not be stored at all on Postgres).
+  if (hasLoneSurrogate(key) || key.includes('\0')) {
+    throw new SerializationError(`ctx key ${JSON.stringify(key)} is not storable text: it has a lone UTF-16 surrogate or NUL`, 'ctx key');
   }
 }
