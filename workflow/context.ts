@@ -6,7 +6,7 @@
  * step's context writes with it.
  */
 import { CorruptedRowError, InvalidArgumentError, SerializationError } from './errors.js';
-import { exactJson, hasLoneSurrogate } from './json.js';
+import { exactJson, isStorableText } from './json.js';
 import * as q from './queries.js';
 
 /** The context bag a step sees as `s.ctx`. */
@@ -52,7 +52,7 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key === '') throw new InvalidArgumentError(`context keys are non-empty strings, got ${JSON.stringify(key) ?? String(key)}`);
   // Keys are stored as text: a lone surrogate or NUL would not come back as written (or not be stored at all on Postgres).
-  if (hasLoneSurrogate(key) || key.includes('\0')) {
+  if (!isStorableText(key)) {
     throw new SerializationError(`ctx key ${JSON.stringify(key)} is not storable text: it has a lone UTF-16 surrogate or NUL`, 'ctx key');
   }
 }

@@ -43,10 +43,19 @@ export function sha256(text: string): string {
 }
 
 /**
+ * True when a text column stores `text` as written: it is Unicode (no lone
+ * surrogate) and has no NUL (which Postgres text refuses). Names and keys
+ * faultline stores as plain text must be.
+ */
+export function isStorableText(text: string): boolean {
+  return !hasLoneSurrogate(text) && !text.includes('\0');
+}
+
+/**
  * True when `text` holds a UTF-16 surrogate without its partner: such a string
  * is not Unicode, so UTF-8 databases store a replacement character instead.
  */
-export function hasLoneSurrogate(text: string): boolean {
+function hasLoneSurrogate(text: string): boolean {
   // String.prototype.isWellFormed (ES2024, Node 20+) is native; TypeScript's ES2023 lib does not declare it yet.
   return !(text as string & { isWellFormed(): boolean }).isWellFormed();
 }

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import {
   executeWorkflow,
+  InvalidArgumentError,
   InvalidStepError,
   SerializationError,
   type WorkflowBuilder,
@@ -158,6 +159,11 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('exact JSON on %s', 
       const error = await run(unique('step'), (w) => { w.step('ok', () => {}); w.step(name, () => {}); }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidStepError);
       expect((error as Error).message).toContain(JSON.stringify(name));
+    }
+    // Job names and ids are stored as text too.
+    for (const job of [{ id: '1', name: 'charge\uD800' }, { id: '1', name: 'nul\u0000' }, { id: 'a\uDC00', name: unique('id') }, { id: 'nul\u0000', name: unique('id') }]) {
+      const error = await executeWorkflow({ store, job, uniqueBy: 1 }, (w) => w.step('ok', () => {})).catch((e: unknown) => e);
+      expect(error, JSON.stringify(job)).toBeInstanceOf(InvalidArgumentError);
     }
     expect([await rows('faultline_executions'), await rows('faultline_entries'), await rows('faultline_context')]).toEqual(before);
 
