@@ -5,7 +5,7 @@
  * store of this version. A database that cannot be reached says so, password hidden.
  */
 import { existsSync } from 'node:fs';
-import { openStore, SchemaVersionError, StoreNotFoundError, type WorkflowStore } from '../workflow/index.js';
+import { openStore, SchemaVersionError, StoreConnectionError, StoreNotFoundError, type WorkflowStore } from '../workflow/index.js';
 import { redactConnectionString } from '../workflow/redact.js';
 import { CliError, CliUsageError } from './errors.js';
 
@@ -38,8 +38,8 @@ export async function openExistingStore(url: string, access: StoreAccess): Promi
     await reader.close();
     return await openStore(url);
   } catch (error) {
-    // These name the store themselves.
-    if (error instanceof StoreNotFoundError || error instanceof SchemaVersionError) throw new CliError(error.message);
+    // These name the store themselves (credentials masked).
+    if (error instanceof StoreNotFoundError || error instanceof SchemaVersionError || error instanceof StoreConnectionError) throw new CliError(error.message);
     const shown = redactConnectionString(url);
     // A driver's message may quote the URL it was given: never print it whole.
     throw new CliError(`cannot open store ${shown}: ${errorMessage(error).split(url).join(shown)}`);

@@ -4,7 +4,7 @@
 export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
 export { openStore, WorkflowStore, type OpenStoreOptions, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
 export { idempotencyKey } from './key.js';
-export { canonicalJson, type JsonValue } from './canonical-json.js';
+export { canonicalJson, type JsonValue } from './json.js';
 export { PGliteDialect } from './pglite-dialect.js';
 export type { StoreTarget, DialectKind } from './dialects.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';
@@ -28,5 +28,7 @@ export {
   TransactionUnavailableError,
   ConnectionHeldError,
   InvalidArgumentError,
+  StoreClosedError,
+  StoreConnectionError,
   isPermanentError,
 } from './errors.js';

@@ -323,13 +323,13 @@ export async function writeContextValue(db: Executor, executionId: string, key: 
 
 // ---- housekeeping -----------------------------------------------------------
 
-/** Ids of up to `limit` executions finished before `cutoff` (epoch ms). */
-export async function finishedBefore(db: Executor, cutoff: number, limit: number): Promise<string[]> {
+/** Ids of up to `limit` executions finished at or before `cutoff` (epoch ms). */
+export async function finishedAtOrBefore(db: Executor, cutoff: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom(executions)
     .select('id')
     .where('status', '=', 'finished')
-    .where('finished_at', '<', cutoff)
+    .where('finished_at', '<=', cutoff)
     .orderBy('finished_at')
     .limit(limit)
     .execute();
@@ -342,6 +342,14 @@ export async function deleteExecutions(db: Executor, ids: string[]): Promise<num
   await db.deleteFrom(entries).where('execution_id', 'in', ids).execute();
   await db.deleteFrom(context).where('execution_id', 'in', ids).execute();
   const result = await db.deleteFrom(executions).where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Deletes every execution with its entries and context (faultline's tables only); returns how many executions went. */
+export async function deleteAllExecutions(db: Executor): Promise<number> {
+  await db.deleteFrom(entries).execute();
+  await db.deleteFrom(context).execute();
+  const result = await db.deleteFrom(executions).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

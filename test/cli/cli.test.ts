@@ -157,7 +157,7 @@ describe('faultline workflows', () => {
     const entries = [...result.stdout.matchAll(/^\s+\d+\s+(\S+)\s+(started|succeeded|errored|halted)\b/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(entries).toEqual(['debit started', 'debit succeeded', 'credit started', 'credit succeeded']);
     expect(result.stdout).toContain('debited = 10');
-    expect(result.stdout).toContain('receipt = {"amount":10,"to":"jack"}');
+    expect(result.stdout).toContain('receipt = {"to":"jack","amount":10}');
 
     const json = JSON.parse((await cli(['workflows', 'show', haltedId, '--store', storePath, '--json'])).stdout);
     expect(json.execution.status).toBe('halted');

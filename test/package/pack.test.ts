@@ -21,7 +21,7 @@ const entries: Record<string, string[]> = {
   'faultline/vite': ['default'],
   'faultline/jest': [],
   'faultline/vitest': [],
-  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError'],
+  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError'],
   'faultline/bullmq': ['bullmqDriver'],
   'faultline/pg-boss': ['pgBossDriver'],
 };
