@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import faultline from '../../transformer/vite.js';
+import { packageAliases } from '../support/package-aliases.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
@@ -13,6 +14,7 @@ export default defineConfig({
   // pools inside Kysely's own drivers (not instrumented either): a glitch
   // there would simulate a failure that cannot happen and wedge it.
   plugins: [faultline({ include: ['workflow/**', 'fixtures/workflows/**', 'fixtures/jobs/**'], exclude: ['workflow/one-connection.ts'] })],
+  resolve: { alias: packageAliases },
   test: {
     include: ['test/dogfood/nested/*.sim.ts'],
     pool: 'forks',
