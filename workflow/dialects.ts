@@ -5,10 +5,9 @@
  */
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
 
 /** Which SQL dialect the store speaks. */
 export type DialectKind = 'sqlite' | 'postgres';
@@ -18,7 +17,7 @@ export type StoreTarget =
   | string
   | { sqlite: string; busyTimeoutMs?: number }
   | { db: Kysely<any>; dialect?: DialectKind }
-  | { pglite: PGlite };
+  | { pglite: PGliteLike };
 
 /** An open database, and who closes it. */
 export interface OpenedDatabase {
@@ -44,7 +43,7 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
     return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000);
   }
   if ('pglite' in target) {
-    if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
+    if (!target.pglite || typeof (target.pglite as PGliteLike).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
     const db = new Kysely<any>({ dialect: new PGliteDialect(target.pglite) });
     return { db, dialect: 'postgres', close: async () => {}, singleConnection: target.pglite };
   }
