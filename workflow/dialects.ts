@@ -5,12 +5,11 @@
  */
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import type { PGlite } from '@electric-sql/pglite';
 import { existsSync } from 'node:fs';
 import { ClosableDialect } from './closable-dialect.js';
 import { InvalidArgumentError, StoreConnectionError, StoreNotFoundError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
 import { redactConnectionString } from './redact.js';
 
 /** Which SQL dialect the store speaks. */
@@ -21,7 +20,7 @@ export type StoreTarget =
   | string
   | { sqlite: string; busyTimeoutMs?: number }
   | { db: Kysely<any>; dialect?: DialectKind }
-  | { pglite: PGlite };
+  | { pglite: PGliteLike };
 
 /** An open database, and who closes it. */
 export interface OpenedDatabase {
@@ -71,7 +70,7 @@ export async function openDatabase(target: StoreTarget, options: OpenDatabaseOpt
     return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000, readOnly);
   }
   if ('pglite' in target) {
-    if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
+    if (!target.pglite || typeof (target.pglite as PGliteLike).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
     // Closing the store refuses its Kysely; the caller's PGlite stays open.
     const dialect = new ClosableDialect(new PGliteDialect(target.pglite));
     return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close(), singleConnection: target.pglite };

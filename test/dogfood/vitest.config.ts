@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import faultline from '../../transformer/vite.js';
+import { packageAliases } from '../support/package-aliases.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
@@ -19,6 +20,7 @@ export default defineConfig({
       exclude: ['workflow/one-connection.ts', 'workflow/closable-dialect.ts'],
     }),
   ],
+  resolve: { alias: packageAliases },
   test: {
     include: ['test/dogfood/nested/*.sim.ts'],
     pool: 'forks',
