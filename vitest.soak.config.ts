@@ -3,9 +3,11 @@
 // traced engine point, all four glitch kinds, SQLite, PGlite and Postgres).
 import { defineConfig } from 'vitest/config';
 import faultline from './transformer/vite.js';
+import { packageAliases } from './test/support/package-aliases.js';
 
 export default defineConfig({
   plugins: [faultline({ include: ['fixtures/jobs/**', 'fixtures/workflows/**'] })],
+  resolve: { alias: packageAliases },
   test: {
     include: ['test/workflow/crash.test.ts', 'test/dogfood/dogfood.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -6,7 +6,7 @@ import { parseDuration } from '../workflow/housekeeping.js';
 import { parseCommandArgs } from './args.js';
 import { CliError, CliUsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { openExistingStore, storeUrl } from './store.js';
+import { openExistingStore, storeUrl, type StoreAccess } from './store.js';
 import { formatTable } from './table.js';
 
 const STORE_OPTION = '  -s, --store <url>   sqlite:<file>, a .db file path, or postgres://… (default: $FAULTLINE_STORE)';
@@ -78,7 +78,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit must be a positive integer, got '${String(values.limit)}'`, 'workflows');
   const url = storeUrl(values.store as string | undefined, io.env ?? process.env, 'workflows');
 
-  const executions = await withStore(url, (store) => store.executions({ limit, ...(status ? { status: status as ExecutionStatus } : {}) }));
+  const executions = await withStore(url, 'read', (store) => store.executions({ limit, ...(status ? { status: status as ExecutionStatus } : {}) }));
   if (values.json) {
     io.stdout.write(`${JSON.stringify(executions, null, 2)}\n`);
   } else if (executions.length === 0) {
@@ -98,7 +98,7 @@ async function show(args: string[], io: CliIO): Promise<number> {
   if (!id) throw new CliUsageError('missing <executionId>', 'workflows show');
   const url = storeUrl(values.store as string | undefined, io.env ?? process.env, 'workflows show');
 
-  const found = await withStore(url, async (store) => {
+  const found = await withStore(url, 'read', async (store) => {
     const execution = await store.execution(id);
     return execution && { execution, entries: await store.entries(id), context: await store.contextValues(id) };
   });
@@ -128,7 +128,7 @@ async function clear(args: string[], io: CliIO): Promise<number> {
     throw new CliUsageError(`--finished-before must be an age like 7d, 12h, 30m, got '${age}'`, 'workflows clear');
   }
   const url = storeUrl(values.store as string | undefined, io.env ?? process.env, 'workflows clear');
-  const deleted = await withStore(url, (store) => store.deleteFinished({ olderThan: ms }));
+  const deleted = await withStore(url, 'write', (store) => store.deleteFinished({ olderThan: ms }));
   io.stdout.write(`Deleted ${deleted} finished execution${deleted === 1 ? '' : 's'} older than ${age}.\n`);
   return 0;
 }
@@ -148,8 +148,8 @@ function describeExecution(e: ExecutionSummary): string {
   return [`Execution ${e.id}`, ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`)].join('\n');
 }
 
-async function withStore<T>(url: string, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
-  const store = await openExistingStore(url);
+async function withStore<T>(url: string, access: StoreAccess, use: (store: WorkflowStore) => Promise<T>): Promise<T> {
+  const store = await openExistingStore(url, access);
   try {
     return await use(store);
   } catch (error) {

@@ -11,8 +11,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { restoreRealClock, toJSON, type ReportJSON, type SimulationReport } from '../runtime/index.js';
-import { openStore } from '../workflow/index.js';
+import { restoreRealClock, toJSON, type ReportJSON, type SimulationReport } from 'faultline';
+import { openStore } from 'faultline/workflow';
 import { renderHtmlReport } from '../cli/html/html.js';
 import { simulateNaiveTransfer } from './naive-transfer.js';
 import { progressReporter } from './progress.js';

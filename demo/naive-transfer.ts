@@ -3,7 +3,7 @@
  * MemoryQueue. Jill pays Jack 10; a retry after a transient failure repeats
  * whatever already happened, and the simulation shows exactly where.
  */
-import { MemoryQueue, simulate, type SimulateOptions, type SimulationReport } from '../runtime/index.js';
+import { MemoryQueue, simulate, type SimulateOptions, type SimulationReport } from 'faultline';
 import { balance, emailsTo, resetBank } from '../fixtures/jobs/bank.js';
 import { transfer } from '../fixtures/jobs/transfer.js';
 import { checkTransfer } from './checks.js';

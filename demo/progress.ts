@@ -3,7 +3,7 @@
  * a terminal, plain lines otherwise (CI logs, pipes) where `\r` would only
  * make a mess.
  */
-import type { SimulationProgress } from '../runtime/index.js';
+import type { SimulationProgress } from 'faultline';
 
 /** The part of a `tty.WriteStream` the progress display needs. */
 export interface ProgressStream {

@@ -2,7 +2,7 @@
  * The terminal summary of one simulation: counts, then each failing scenario
  * with its glitch, its line of source and the check that broke.
  */
-import type { ReportJSON } from '../runtime/index.js';
+import type { ReportJSON } from 'faultline';
 import { sourceLine } from '../cli/html/outcomes.js';
 
 /** How the summary is styled: ANSI colours only on a terminal that wants them. */

@@ -4,8 +4,8 @@
  * MemoryQueue. Every glitch scenario keeps the money moving exactly once.
  */
 import { sql } from 'kysely';
-import { MemoryQueue, simulate, type SimulateOptions, type SimulationReport } from '../runtime/index.js';
-import { idempotencyKey, type WorkflowStore } from '../workflow/index.js';
+import { MemoryQueue, simulate, type SimulateOptions, type SimulationReport } from 'faultline';
+import { idempotencyKey, type WorkflowStore } from 'faultline/workflow';
 import { createLedger, transferWorkflow } from '../fixtures/workflows/transfer.js';
 import type { Mailer } from '../fixtures/workflows/ports.js';
 import { checkTransfer } from './checks.js';

@@ -22,6 +22,9 @@ import { InstrumentSyntaxError } from './errors.js';
 import { instrument } from './instrument.js';
 import { originalOffsets } from './insertion-map.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
+import { assertSupportedTypeScript } from './tsc-version.js';
+
+export { UnsupportedTypeScriptError } from './tsc-version.js';
 
 /** The plugin entry's own options, as written in `compilerOptions.plugins`. */
 export interface FaultlineTscConfig {
@@ -53,6 +56,7 @@ export const TSC_PRODUCTION_MESSAGE =
  * @param program the program being emitted
  * @param config the plugin entry (`include`, `exclude`, `root`)
  * @param extras ts-patch's extras; `ts` is the running compiler (default: `require('typescript')` from the working directory)
+ * @throws UnsupportedTypeScriptError when the running compiler is TypeScript 7+ or lacks the transformer API (checked first)
  * @throws FaultlineConfigError when no include globs are configured anywhere
  */
 export default function faultlineTsc(
@@ -60,7 +64,8 @@ export default function faultlineTsc(
   config: FaultlineTscConfig = {},
   extras?: FaultlineTscExtras,
 ): TS.TransformerFactory<TS.SourceFile> {
-  const ts = extras?.ts ?? (createRequire(path.join(process.cwd(), 'noop.js'))('typescript') as typeof TS);
+  const ts: unknown = extras?.ts ?? createRequire(path.join(process.cwd(), 'noop.js'))('typescript');
+  assertSupportedTypeScript(ts);
   const options = program.getCompilerOptions();
   const projectDir = typeof options.configFilePath === 'string' ? path.dirname(options.configFilePath) : program.getCurrentDirectory();
   const { transform: _transform, include, exclude, root } = config;

@@ -1,11 +1,12 @@
 /**
  * `s.ctx`: a durable JSON key/value bag per execution. Values are validated
- * (canonical JSON) before anything is written; in a transactional step every
+ * and stored as exact JSON (what `get` returns is what `set` stored, object
+ * key order included) before anything is written; in a transactional step every
  * read and write goes through the step's transaction, so a rollback takes the
  * step's context writes with it.
  */
-import { canonicalJson } from './canonical-json.js';
-import { CorruptedRowError, InvalidArgumentError } from './errors.js';
+import { CorruptedRowError, InvalidArgumentError, SerializationError } from './errors.js';
+import { exactJson, isStorableText } from './json.js';
 import * as q from './queries.js';
 
 /** The context bag a step sees as `s.ctx`. */
@@ -32,7 +33,7 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
   };
   const set = async (key: string, value: unknown): Promise<void> => {
     checkKey(key);
-    await q.writeContextValue(db, executionId, key, canonicalJson(value, `context value "${key}"`));
+    await q.writeContextValue(db, executionId, key, exactJson(value, `ctx ${JSON.stringify(key)}`));
   };
   return {
     get,
@@ -50,4 +51,8 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key === '') throw new InvalidArgumentError(`context keys are non-empty strings, got ${JSON.stringify(key) ?? String(key)}`);
+  // Keys are stored as text: a lone surrogate or NUL would not come back as written (or not be stored at all on Postgres).
+  if (!isStorableText(key)) {
+    throw new SerializationError(`ctx key ${JSON.stringify(key)} is not storable text: it has a lone UTF-16 surrogate or NUL`, 'ctx key');
+  }
 }

@@ -8,6 +8,7 @@ import {
   EmptyWorkflowError,
   InvalidStepError,
 } from './errors.js';
+import { isStorableText } from './json.js';
 import type { StepContext, StepDirective } from './step.js';
 
 /** Options of one step. */
@@ -41,6 +42,10 @@ export function collectSteps<DB>(jobName: string, define: (w: WorkflowBuilder<DB
     step(name, fn, options = {}) {
       if (!open) throw new InvalidStepError(`step "${String(name)}" declared after the definition of job "${jobName}" returned: declare steps synchronously`);
       if (typeof name !== 'string' || name.trim() === '') throw new InvalidStepError(`workflow for job "${jobName}": a step name must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
+      // Names are stored as text and matched on resume: one that would not come back as written bricks the execution.
+      if (!isStorableText(name)) {
+        throw new InvalidStepError(`workflow for job "${jobName}": step name ${JSON.stringify(name)} has a lone UTF-16 surrogate or NUL: use Unicode text`);
+      }
       if (typeof fn !== 'function') throw new InvalidStepError(`step "${name}" of job "${jobName}" is not a function (got ${fn === null ? 'null' : typeof fn})`);
       if (typeof options !== 'object' || options === null) throw new InvalidStepError(`step "${name}" of job "${jobName}": options must be an object`);
       const unknown = Object.keys(options).filter((k) => k !== 'transactional');

@@ -5,10 +5,12 @@
  */
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import type { PGlite } from '@electric-sql/pglite';
-import { InvalidArgumentError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { ClosableDialect } from './closable-dialect.js';
+import { InvalidArgumentError, StoreConnectionError, StoreNotFoundError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
+import { redactConnectionString } from './redact.js';
 
 /** Which SQL dialect the store speaks. */
 export type DialectKind = 'sqlite' | 'postgres';
@@ -18,7 +20,7 @@ export type StoreTarget =
   | string
   | { sqlite: string; busyTimeoutMs?: number }
   | { db: Kysely<any>; dialect?: DialectKind }
-  | { pglite: PGlite };
+  | { pglite: PGliteLike };
 
 /** An open database, and who closes it. */
 export interface OpenedDatabase {
@@ -30,23 +32,48 @@ export interface OpenedDatabase {
   singleConnection?: object;
 }
 
+/** How `openDatabase` opens a URL or SQLite path. */
+export interface OpenDatabaseOptions {
+  /**
+   * Open for reading only: a SQLite file read-only (it must exist; nothing is
+   * created), a Postgres pool whose sessions are read-only. A caller-provided
+   * Kysely or PGlite is used as given.
+   */
+  readOnly?: boolean;
+  /**
+   * For a `postgres://` URL: how long to wait for the server to accept and answer a connection,
+   * in ms (default 10 000); it bounds every connection the store's pool opens later, too.
+   */
+  connectTimeoutMs?: number;
+}
+
 /** The embedded default when `openStore()` is called without a target. */
 export const DEFAULT_STORE_URL = 'sqlite:./faultline.db';
 
+/** How long opening a Postgres store waits for the server by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Opens the database named by `target`. */
-export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase> {
-  if (typeof target === 'string') return openUrl(target);
+export async function openDatabase(target: StoreTarget, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`openStore options must be an object like { connectTimeoutMs }, got ${describe(options)}`);
+  const readOnly = options.readOnly === true;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {
+    throw new InvalidArgumentError(`openStore: connectTimeoutMs must be a positive number of ms, got ${String(connectTimeoutMs)}`);
+  }
+  if (typeof target === 'string') return openUrl(target, readOnly, connectTimeoutMs);
   if (typeof target !== 'object' || target === null) {
     throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got ${describe(target)}`);
   }
   if ('sqlite' in target) {
     if (typeof target.sqlite !== 'string' || !target.sqlite) throw new InvalidArgumentError('openStore({ sqlite }) needs a file path (or ":memory:")');
-    return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000);
+    return openSqlite(target.sqlite, target.busyTimeoutMs ?? 10_000, readOnly);
   }
   if ('pglite' in target) {
-    if (!target.pglite || typeof (target.pglite as PGlite).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
-    const db = new Kysely<any>({ dialect: new PGliteDialect(target.pglite) });
-    return { db, dialect: 'postgres', close: async () => {}, singleConnection: target.pglite };
+    if (!target.pglite || typeof (target.pglite as PGliteLike).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
+    // Closing the store refuses its Kysely; the caller's PGlite stays open.
+    const dialect = new ClosableDialect(new PGliteDialect(target.pglite));
+    return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close(), singleConnection: target.pglite };
   }
   if ('db' in target) {
     if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
@@ -56,37 +83,65 @@ export async function openDatabase(target: StoreTarget): Promise<OpenedDatabase>
   throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
 }
 
-async function openUrl(url: string): Promise<OpenedDatabase> {
+async function openUrl(url: string, readOnly: boolean, connectTimeoutMs: number): Promise<OpenedDatabase> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path) throw new InvalidArgumentError(`store URL "${url}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
-    return openSqlite(path, 10_000);
+    if (!path) throw new InvalidArgumentError(`store URL "${redactConnectionString(url)}" names no SQLite file: use sqlite:./file.db or sqlite::memory:`);
+    return openSqlite(path, 10_000, readOnly);
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
-  throw new InvalidArgumentError(`unsupported store URL "${url}": use sqlite:<path> or postgres://…`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, readOnly, connectTimeoutMs);
+  throw new InvalidArgumentError(`unsupported store URL "${redactConnectionString(url)}": use sqlite:<path> or postgres://…`);
 }
 
-async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDatabase> {
+async function openSqlite(path: string, busyTimeoutMs: number, readOnly: boolean): Promise<OpenedDatabase> {
   const { default: Database } = await import('better-sqlite3');
-  const sqlite = new Database(path);
+  if (readOnly) {
+    if (path === ':memory:') throw new InvalidArgumentError('a read-only store needs a SQLite file, not :memory:');
+    if (!existsSync(path)) throw new StoreNotFoundError(path, 'the file does not exist (a read-only open never creates it)');
+  }
+  const sqlite = readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
   // WAL + synchronous=FULL: a committed step survives power loss; busy_timeout
   // lets several worker processes share the file instead of failing on a lock.
-  sqlite.pragma('journal_mode = WAL');
+  // A reader leaves the journal mode alone (setting it writes the file); in a
+  // WAL store it reads the last commit beside a writer's open transaction.
+  if (!readOnly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new OneConnectionSqliteDialect(sqlite) });
-  return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
+  const dialect = new ClosableDialect(new OneConnectionSqliteDialect(sqlite));
+  return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite };
 }
 
-async function openPostgres(url: string): Promise<OpenedDatabase> {
+async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: number): Promise<OpenedDatabase> {
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
-  const pool = new Pool({ connectionString: url, max: 10 });
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs) });
   pool.on('connect', usePreparedStatements);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  // Loaded here, not at the top: queries.ts imports this module.
+  const { makeSessionReadOnly } = readOnly ? await import('./queries.js') : {};
+  await connectOnce(pool, url, connectTimeoutMs);
+  // Kysely awaits onCreateConnection on each new connection before its first statement: the server refuses any write.
+  const dialect = new ClosableDialect(new PostgresDialect({ pool, ...(makeSessionReadOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }));
+  return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close() };
+}
+
+/**
+ * Opens (and returns to the pool) one connection, so a server that refuses,
+ * fails or never answers is reported as such — bounded by the pool's
+ * connection timeout — before anything else runs.
+ * @throws StoreConnectionError naming the masked URL
+ */
+async function connectOnce(pool: import('pg').Pool, url: string, connectTimeoutMs: number): Promise<void> {
+  const started = performance.now();
+  try {
+    (await pool.connect()).release();
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    // pg's timers never fire early: a failure this late is the timeout (its message is pg's wording).
+    const timedOut = performance.now() - started >= connectTimeoutMs - 1;
+    throw new StoreConnectionError(redactConnectionString(url), connectTimeoutMs, { cause, timedOut });
+  }
 }
 
 /** Names of the engine's statements that Postgres connections prepare, by SQL text. */

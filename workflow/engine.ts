@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, isStorableText } from './json.js';
 import { createContext } from './context.js';
 import { collectSteps, describeDefinition, type StepDefinition, type WorkflowBuilder } from './definition.js';
 import {
@@ -311,6 +311,7 @@ function validate<DB>(options: ExecuteWorkflowOptions<DB>): { store: WorkflowSto
   if (typeof job !== 'object' || job === null) throw new InvalidArgumentError('executeWorkflow: job must be { id, name, data? }');
   if (typeof job.name !== 'string' || job.name === '') throw new InvalidArgumentError(`executeWorkflow: job.name must be a non-empty string, got ${JSON.stringify(job.name)}`);
   if (typeof job.id !== 'string' && typeof job.id !== 'number') throw new InvalidArgumentError(`executeWorkflow: job.id of "${job.name}" must be a string`);
+  if (!isStorableText(String(job.id))) throw new InvalidArgumentError(`executeWorkflow: job.id ${JSON.stringify(job.id)} of "${job.name}" has a lone UTF-16 surrogate or NUL`);
   if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new InvalidArgumentError(`executeWorkflow: leaseMs must be a positive number of ms, got ${String(leaseMs)}`);
   return { store: store as WorkflowStore<DB>, job: { ...job, id: String(job.id) }, leaseMs };
 }

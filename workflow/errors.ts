@@ -76,9 +76,18 @@ export class AsyncDefinitionError extends WorkflowError {
   }
 }
 
-/** A value that must be JSON (a context value, `uniqueBy`, job data) is not. */
+/** A value that must be JSON (a context value, `uniqueBy`, job data) is not, or not exactly. */
 export class SerializationError extends WorkflowError {
   override name = 'SerializationError';
+  constructor(
+    message: string,
+    /** Which value was refused, e.g. `ctx "order"` or `uniqueBy of job "charge"`. */
+    readonly what?: string,
+    /** Where inside it, as a JSONPath like `$.items[1]` (`$` for the value itself). */
+    readonly path?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Another live execution holds the lease on this idempotency key. Transient: retry later. */
@@ -124,14 +133,39 @@ export class CorruptedRowError extends WorkflowError {
   }
 }
 
-/** The database was written by a newer faultline schema than this version understands. */
+/**
+ * The database holds a faultline schema version this code cannot use: a newer
+ * one (written by a newer faultline), or, for a read-only open (which never
+ * migrates), an older one.
+ */
 export class SchemaVersionError extends WorkflowError {
   override name = 'SchemaVersionError';
-  constructor(readonly found: number, readonly supported: number) {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+    /** The store, as messages name it (a file path or a URL without its password), when known. */
+    readonly store?: string,
+  ) {
+    const which = store === undefined ? 'the faultline store' : `the faultline store ${store}`;
     super(
-      `the faultline store has schema version ${found}, but this faultline understands up to version ${supported}: ` +
-        `upgrade faultline (refusing to open rather than corrupt newer data)`,
+      found > supported
+        ? `${which} has schema version ${found}, but this faultline understands up to version ${supported}: ` +
+            `upgrade faultline (refusing to open rather than corrupt newer data)`
+        : `${which} has schema version ${found}, older than version ${supported} that this faultline reads: ` +
+            `a read-only open never migrates; open it with openStore (as a worker does) to upgrade it in place`,
     );
+  }
+}
+
+/** A read-only open found no faultline store there: no such SQLite file, or a database without faultline's tables. */
+export class StoreNotFoundError extends WorkflowError {
+  override name = 'StoreNotFoundError';
+  constructor(
+    /** The store, as messages name it (a file path or a URL without its password). */
+    readonly store: string,
+    detail: string,
+  ) {
+    super(`no faultline store in ${store}: ${detail}`);
   }
 }
 
@@ -141,6 +175,39 @@ export class TransactionUnavailableError extends WorkflowError {
   constructor(readonly step: string) {
     super(`step "${step}" is not transactional: declare it with { transactional: true } to use s.tx`);
   }
+}
+
+/** A workflow store (or its `store.db`) was used after `store.close()`. */
+export class StoreClosedError extends WorkflowError {
+  override name = 'StoreClosedError';
+  constructor() {
+    super('the workflow store is closed (store.close() was called): open another with openStore() to use it again');
+  }
+}
+
+/**
+ * `openStore` could not reach its database server: the connection was refused
+ * or failed, or the server did not answer within `connectTimeoutMs`.
+ */
+export class StoreConnectionError extends WorkflowError {
+  override name = 'StoreConnectionError';
+  constructor(
+    /** The store URL with every credential masked. */
+    readonly url: string,
+    /** The bound the connection had, in ms. */
+    readonly timeoutMs: number,
+    options: { cause: unknown; timedOut: boolean },
+  ) {
+    const why = options.timedOut ? `the server did not answer within ${timeoutMs} ms (connectTimeoutMs)` : describeCause(options.cause);
+    super(`cannot open store ${url}: ${why}`, { cause: options.cause });
+  }
+}
+
+/** A connection error's message; Node reports a refused localhost (IPv4 and IPv6) as an AggregateError without one. */
+function describeCause(cause: unknown): string {
+  if (cause instanceof AggregateError && cause.errors.length > 0 && !cause.message) return describeCause(cause.errors[0]);
+  if (cause instanceof Error) return cause.message || (cause as { code?: string }).code || cause.name;
+  return String(cause);
 }
 
 /** Bad arguments to `openStore`, `executeWorkflow`, `s.ctx` or housekeeping. */

@@ -8,7 +8,7 @@ import * as q from './queries.js';
 
 /** Options of `store.deleteFinished`. */
 export interface DeleteFinishedOptions {
-  /** Minimum age since finishing: ms, or an `ms`-style string like `'7d'`, `'12h'`. */
+  /** Minimum age since finishing: ms, or an `ms`-style string like `'7d'`, `'12h'` (`0`: everything finished by now). */
   olderThan: number | string;
   /** Executions deleted per transaction (default 500). */
   batchSize?: number;
@@ -16,7 +16,7 @@ export interface DeleteFinishedOptions {
   now?: number | Date;
 }
 
-/** Deletes finished executions older than `options.olderThan`; returns how many were deleted. */
+/** Deletes executions finished at or before `now - olderThan`; returns how many were deleted. */
 export async function deleteFinished(db: q.Executor, options: DeleteFinishedOptions): Promise<number> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('deleteFinished needs { olderThan }');
   const age = parseDuration(options.olderThan, 'deleteFinished olderThan');
@@ -26,7 +26,7 @@ export async function deleteFinished(db: q.Executor, options: DeleteFinishedOpti
   const cutoff = now - age;
   let total = 0;
   for (;;) {
-    const deleted = await db.transaction().execute(async (trx) => q.deleteExecutions(trx, await q.finishedBefore(trx, cutoff, batchSize)));
+    const deleted = await db.transaction().execute(async (trx) => q.deleteExecutions(trx, await q.finishedAtOrBefore(trx, cutoff, batchSize)));
     total += deleted;
     if (deleted < batchSize) return total;
   }

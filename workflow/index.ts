@@ -2,10 +2,10 @@
  * `faultline/workflow`: the durable workflow engine.
  */
 export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
-export { openStore, WorkflowStore, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
+export { openStore, WorkflowStore, type OpenStoreOptions, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
 export { idempotencyKey } from './key.js';
-export { canonicalJson, type JsonValue } from './canonical-json.js';
-export { PGliteDialect } from './pglite-dialect.js';
+export { canonicalJson, type JsonValue } from './json.js';
+export { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
 export type { StoreTarget, DialectKind } from './dialects.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';
 export type { WorkflowContext } from './context.js';
@@ -24,8 +24,11 @@ export {
   LeaseLostError,
   CorruptedRowError,
   SchemaVersionError,
+  StoreNotFoundError,
   TransactionUnavailableError,
   ConnectionHeldError,
   InvalidArgumentError,
+  StoreClosedError,
+  StoreConnectionError,
   isPermanentError,
 } from './errors.js';

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectKind } from './dialects.js';
-import { SchemaVersionError } from './errors.js';
+import { SchemaVersionError, StoreNotFoundError } from './errors.js';
 import * as q from './queries.js';
 import type { FaultlineSchema } from './schema.js';
 
@@ -107,6 +107,21 @@ export async function migrate(db: Kysely<FaultlineSchema>, dialect: DialectKind)
       await q.recordMigration(trx, migration.version, migration.name, Date.now());
     }
   });
+}
+
+/**
+ * Checks, without writing anything, that the database is a faultline store of
+ * exactly {@link SCHEMA_VERSION}: what a read-only open needs, since it never migrates.
+ * @param store names the store in errors (a path, or a URL without its password)
+ * @throws StoreNotFoundError when faultline's tables are not there
+ * @throws SchemaVersionError for an older or newer schema
+ */
+export async function requireCurrentSchema(db: Kysely<FaultlineSchema>, dialect: DialectKind, store: string): Promise<void> {
+  if (!(await q.hasMigrationsTable(db, dialect))) {
+    throw new StoreNotFoundError(store, "the database has no faultline tables (a read-only open never creates them); point at the database your workers' openStore uses");
+  }
+  const current = await q.schemaVersion(db);
+  if (current !== SCHEMA_VERSION) throw new SchemaVersionError(current, SCHEMA_VERSION, store);
 }
 
 /** Arbitrary constant naming faultline's advisory lock ("fltl"). */

@@ -13,12 +13,21 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
-import type { PGlite } from '@electric-sql/pglite';
 import { OneConnectionDriver } from './one-connection.js';
+
+/**
+ * What the store uses of a PGlite instance, declared here rather than imported
+ * from `@electric-sql/pglite`: PGlite is an optional peer, and the published
+ * types of `faultline/workflow` must type-check for a user who does not have
+ * it installed. A real `PGlite` is assignable to it (the tests pass real ones).
+ */
+export interface PGliteLike {
+  query<R>(sql: string, params?: unknown[], options?: { rowMode?: 'array' | 'object' }): Promise<{ rows: R[]; affectedRows?: number }>;
+}
 
 /** Kysely dialect for an open PGlite instance (the caller owns and closes it). */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteLike) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -35,7 +44,7 @@ export class PGliteDialect implements Dialect {
 
 /** Statements on PGlite, rows as objects. */
 export class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteLike) {}
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[], { rowMode: 'object' });
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };

@@ -6,7 +6,7 @@
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type DatabaseConnection, type Kysely } from 'kysely';
 import { preparedStatement, type DialectKind } from './dialects.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
@@ -74,6 +74,21 @@ export interface EntryRow {
 }
 
 // ---- migrations -------------------------------------------------------------
+
+/** True when the database (on Postgres: the search path) has faultline's migrations table; reads only. */
+export async function hasMigrationsTable(db: Executor, dialect: DialectKind): Promise<boolean> {
+  const query =
+    dialect === 'sqlite'
+      ? sql<{ present: number }>`select exists (select 1 from sqlite_master where type = 'table' and name = 'faultline_migrations') as present`
+      : sql<{ present: boolean }>`select to_regclass('faultline_migrations') is not null as present`;
+  const { rows } = await query.execute(db);
+  return Boolean(rows[0]?.present);
+}
+
+/** Run first on every connection of a read-only Postgres store: from then on the server refuses any write. */
+export async function makeSessionReadOnly(connection: DatabaseConnection): Promise<void> {
+  await connection.executeQuery(CompiledQuery.raw('set session characteristics as transaction read only'));
+}
 
 /** Highest applied schema version, 0 for a fresh database. */
 export async function schemaVersion(db: Executor): Promise<number> {
@@ -308,13 +323,13 @@ export async function writeContextValue(db: Executor, executionId: string, key: 
 
 // ---- housekeeping -----------------------------------------------------------
 
-/** Ids of up to `limit` executions finished before `cutoff` (epoch ms). */
-export async function finishedBefore(db: Executor, cutoff: number, limit: number): Promise<string[]> {
+/** Ids of up to `limit` executions finished at or before `cutoff` (epoch ms). */
+export async function finishedAtOrBefore(db: Executor, cutoff: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom(executions)
     .select('id')
     .where('status', '=', 'finished')
-    .where('finished_at', '<', cutoff)
+    .where('finished_at', '<=', cutoff)
     .orderBy('finished_at')
     .limit(limit)
     .execute();
@@ -327,6 +342,14 @@ export async function deleteExecutions(db: Executor, ids: string[]): Promise<num
   await db.deleteFrom(entries).where('execution_id', 'in', ids).execute();
   await db.deleteFrom(context).where('execution_id', 'in', ids).execute();
   const result = await db.deleteFrom(executions).where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Deletes every execution with its entries and context (faultline's tables only); returns how many executions went. */
+export async function deleteAllExecutions(db: Executor): Promise<number> {
+  await db.deleteFrom(entries).execute();
+  await db.deleteFrom(context).execute();
+  const result = await db.deleteFrom(executions).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -46,7 +46,7 @@ export interface EntriesTable {
 export interface ContextTable {
   execution_id: string;
   key: string;
-  /** Canonical JSON. */
+  /** Exact JSON text, as `ctx.set` was given it (object key order kept). A text column: Postgres jsonb would reorder keys. */
   value: string;
 }
 

@@ -5,8 +5,9 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
-import { InvalidArgumentError } from './errors.js';
-import { migrate } from './migrations.js';
+import { CorruptedRowError, InvalidArgumentError, StoreClosedError } from './errors.js';
+import { migrate, requireCurrentSchema } from './migrations.js';
+import { redactConnectionString } from './redact.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
 
@@ -86,9 +87,19 @@ export class WorkflowStore<DB = any> {
     readonly singleConnection?: object,
   ) {}
 
-  /** @internal the same Kysely, typed for faultline's tables. */
+  /**
+   * @internal the same Kysely, typed for faultline's tables: what every store
+   * method and executeWorkflow run on, so a closed store refuses them all here.
+   * @throws StoreClosedError after {@link close}.
+   */
   get internalDb(): q.Executor {
+    if (this.#closed) throw new StoreClosedError();
     return this.db as unknown as Kysely<FaultlineSchema>;
+  }
+
+  /** True once {@link close} was called: every later use throws StoreClosedError. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** The entries of an execution, oldest first (`[]` for an unknown id). */
@@ -123,16 +134,40 @@ export class WorkflowStore<DB = any> {
   /** The context values of an execution, parsed, by key (`{}` for an unknown id). */
   async contextValues(executionId: string): Promise<Record<string, unknown>> {
     const values: Record<string, unknown> = {};
-    for (const row of await q.listContextValues(this.internalDb, executionId)) values[row.key] = JSON.parse(row.value);
+    for (const row of await q.listContextValues(this.internalDb, executionId)) {
+      try {
+        values[row.key] = JSON.parse(row.value);
+      } catch (error) {
+        throw new CorruptedRowError('faultline_context', 'value', executionId, `key "${row.key}" holds invalid JSON (${(error as Error).message})`);
+      }
+    }
     return values;
   }
 
-  /** Deletes finished executions (with entries and context) older than `olderThan`, in batches; returns the count. */
-  deleteFinished(options: DeleteFinishedOptions): Promise<number> {
+  /**
+   * Deletes executions that finished at or before `now - olderThan` (`now` defaults to
+   * `Date.now()`, the virtual clock inside a simulation), with their entries and
+   * context, in batches; returns how many.
+   */
+  async deleteFinished(options: DeleteFinishedOptions): Promise<number> {
     return deleteFinished(this.internalDb, options);
   }
 
-  /** Closes the database if openStore opened it (a caller-provided Kysely or PGlite stays open). Idempotent. */
+  /**
+   * Deletes every execution, entry and context value, whatever its status (running
+   * ones included): a clean store for the next test or scenario. The user's own
+   * tables and faultline's schema stay. Returns how many executions went.
+   */
+  async deleteAll(): Promise<number> {
+    const db = this.internalDb;
+    return db.transaction().execute((trx) => q.deleteAllExecutions(trx));
+  }
+
+  /**
+   * Closes the database if openStore opened it (a caller-provided Kysely or PGlite stays open). Idempotent.
+   * Afterwards every use of the store — its methods, executeWorkflow, and `store.db` when openStore
+   * opened the database — throws StoreClosedError.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -145,21 +180,51 @@ export function isWorkflowStore(value: unknown): value is WorkflowStore {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true;
 }
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Open only to read (what `faultline workflows list|show` do): never create
+   * or migrate faultline's tables. A SQLite file is opened read-only and must
+   * exist; a Postgres URL's sessions are read-only (the server refuses writes).
+   * A database without faultline's tables is refused with StoreNotFoundError,
+   * one of another schema version with SchemaVersionError. Such a store is
+   * for inspection: executeWorkflow needs a writable one.
+   */
+  readOnly?: boolean;
+  /**
+   * For a `postgres://` URL: how long the server may take to accept and answer
+   * a connection, in ms (default 10 000); it bounds every later connection of
+   * the store's pool too. Past it, openStore rejects with StoreConnectionError.
+   */
+  connectTimeoutMs?: number;
+}
+
 /**
- * Opens a workflow store and brings its schema up to date.
+ * Opens a workflow store and brings its schema up to date (unless `readOnly`).
  *
  * @param target `'sqlite:./file.db'` (the default, `sqlite:./faultline.db`), `'sqlite::memory:'`,
  *   `'postgres://…'`, `{ sqlite: path }`, `{ db: kysely }` or `{ pglite }`.
- * @throws SchemaVersionError when the database was written by a newer faultline.
+ * @throws StoreConnectionError when a Postgres server refuses, fails or does not answer within `connectTimeoutMs` (the message masks the URL's credentials).
+ * @throws SchemaVersionError when the database was written by a newer faultline (read-only: or an older one).
+ * @throws StoreNotFoundError (read-only) when there is no such SQLite file or no faultline tables.
  * @throws InvalidArgumentError for an unsupported URL or option object.
  */
-export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL): Promise<WorkflowStore<DB>> {
-  const opened = await openDatabase(target);
+export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_URL, options: OpenStoreOptions = {}): Promise<WorkflowStore<DB>> {
+  const readOnly = options?.readOnly === true;
+  const opened = await openDatabase(target, options);
   try {
-    await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
+    if (readOnly) await requireCurrentSchema(opened.db as Kysely<FaultlineSchema>, opened.dialect, describeTarget(target));
+    else await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
   } catch (error) {
     await opened.close();
     throw error;
   }
   return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection);
+}
+
+/** How errors name the store: its file, its URL without password, or what kind of database was passed. */
+function describeTarget(target: StoreTarget): string {
+  if (typeof target === 'string') return target.startsWith('sqlite:') ? target.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : redactConnectionString(target);
+  if ('sqlite' in target) return target.sqlite;
+  return 'pglite' in target ? 'the PGlite database' : 'the given database';
 }

@@ -7,7 +7,7 @@
  * and `j`/`k` jump between failing lines.
  */
 import type { ErrorJSON, ExecutionJSON, ReportJSON, ScenarioJSON } from '../../runtime/report.js';
-import { fileOutcomes, kindCounts, sourceLine, type FileOutcome, type LineOutcome } from './outcomes.js';
+import { fileOutcomes, kindCounts, ReportSources, scenarioCounts, CONTEXT_LINES, MAX_LINE_CHARS, type FileOutcome, type LineOutcome } from './outcomes.js';
 import { REPORT_CSS } from './style.js';
 
 /** Options of {@link renderHtmlReport}. */
@@ -16,19 +16,34 @@ export interface HtmlReportOptions {
   title?: string;
 }
 
-/** Escapes text for HTML element content and double- or single-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/**
+ * Escapes text for HTML element content and double- or single-quoted
+ * attributes. Every value from the report goes through it, numbers included:
+ * the renderer never trusts that a field has the type its JSON shape says.
+ */
+export function escapeHtml(text: string | number): string {
+  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Renders a report JSON (see `writeReport`) as one self-contained HTML page. */
+/**
+ * Renders a report JSON (see `writeReport`; parse a file with `parseReport`)
+ * as one self-contained HTML page. The counts come from the scenarios, and a
+ * long source shows only the lines around its scenarios (the page says so).
+ */
 export function renderHtmlReport(report: ReportJSON, options: HtmlReportOptions = {}): string {
-  const files = fileOutcomes(report);
+  const sources = new ReportSources(report.files);
+  const files = fileOutcomes(report, sources);
   const title = options.title ?? files[0]?.file ?? 'simulation';
   const fileIds = new Map(files.map((f, i) => [f.file, `f${i}`]));
-  const lineId = (file: string, line: number) => `${fileIds.get(file) ?? 'f'}-L${line}`;
+  const shownLines = new Set(files.flatMap((f) => f.lines.map((l) => `${fileIds.get(f.file)}-L${l.line}`)));
+  /** The id of a scenario's line on the page, or undefined when the line is not shown. */
+  const lineId = (file: string, line: number) => {
+    const id = `${fileIds.get(file) ?? 'f'}-L${line}`;
+    return shownLines.has(id) ? id : undefined;
+  };
+  const context: RenderContext = { report, sources };
   const failing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => !s.passed);
   const passing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => s.passed);
 
@@ -54,29 +69,36 @@ ${files.map((f) => sourceFile(report, f, fileIds.get(f.file)!)).join('\n')}
 </section>
 <section id="failing" aria-labelledby="failing-h" tabindex="-1">
 <h2 id="failing-h">Failing scenarios (${failing.length})</h2>
-${failing.length === 0 ? '<p class="none">Every scenario passed.</p>' : `<ol class="scenarios">${failing.map(([s, i]) => failedScenario(report, s, i, lineId(s.file, s.line))).join('\n')}</ol>`}
+${failing.length === 0 ? '<p class="none">Every scenario passed.</p>' : `<ol class="scenarios">${failing.map(([s, i]) => failedScenario(context, s, i, lineId(s.file, s.line))).join('\n')}</ol>`}
 </section>
 <section aria-labelledby="passing-h">
 <h2 id="passing-h">Passing scenarios (${passing.length})</h2>
-${passing.length === 0 ? '<p class="none">No scenario passed.</p>' : `<ul class="scenarios passed-list">${passing.map(([s, i]) => passedScenario(report, s, i, lineId(s.file, s.line))).join('\n')}</ul>`}
+${passing.length === 0 ? '<p class="none">No scenario passed.</p>' : `<ul class="scenarios passed-list">${passing.map(([s, i]) => passedScenario(context, s, i, lineId(s.file, s.line))).join('\n')}</ul>`}
 </section>
 </main>
-<footer>Report version ${report.version}, generated ${escapeHtml(report.generatedAt)}.</footer>
+<footer>Report version ${escapeHtml(report.version)}, generated ${escapeHtml(report.generatedAt)}.</footer>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
+/** What the scenario renderers need besides the scenario. */
+interface RenderContext {
+  readonly report: ReportJSON;
+  readonly sources: ReportSources;
+}
+
 function summary(report: ReportJSON): string {
-  const { totals } = report;
+  const totals = scenarioCounts(report);
   const kinds = kindCounts(report)
-    .map(([kind, n]) => `<li><span class="kind">${kind}</span> <span class="num">${n}</span></li>`)
+    .map(([kind, n]) => `<li><span class="kind">${escapeHtml(kind)}</span> <span class="num">${n}</span></li>`)
     .join('');
   const clean = report.clean.passed
     ? 'The clean run (no glitch) passed its check.'
     : `The clean run (no glitch) FAILED its check: ${escapeHtml(errorText(report.clean.error))}`;
-  const sampled = totals.sampled ? ` Sampled ${totals.scenarios} of ${totals.points} points.` : '';
+  const points = report.totals.points;
+  const sampled = totals.scenarios < points ? ` Sampled ${totals.scenarios} of ${escapeHtml(points)} points.` : '';
   return `<dl class="summary">
 <div class="stat"><dt>Scenarios</dt><dd data-count="scenarios">${totals.scenarios}</dd></div>
 <div class="stat passed"><dt>Passed</dt><dd data-count="passed">${totals.passed}</dd></div>
@@ -87,9 +109,34 @@ function summary(report: ReportJSON): string {
 }
 
 function sourceFile(report: ReportJSON, file: FileOutcome, id: string): string {
-  const rows = file.lines.map((line) => sourceRow(report, line, `${id}-L${line.line}`)).join('');
+  const rows: string[] = [];
+  let next = 1;
+  for (const line of file.lines) {
+    if (line.line > next) rows.push(gapRow(line.line - next));
+    rows.push(sourceRow(report, line, `${id}-L${line.line}`));
+    next = line.line + 1;
+  }
+  if (next <= file.lineCount) rows.push(gapRow(file.lineCount - next + 1));
   return `<h3 class="file-name" id="${id}"><code>${escapeHtml(file.file)}</code> <span class="file-counts">${file.failed} failed, ${file.passed} passed</span></h3>
-<div class="source-wrap"><table class="source" aria-label="${escapeHtml(file.file)}"><tbody>${rows}</tbody></table></div>`;
+${truncationNotice(file)}<div class="source-wrap"><table class="source" aria-label="${escapeHtml(file.file)}"><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** Says what of a file the page left out: lines (a long file) and the ends of long lines. */
+function truncationNotice(file: FileOutcome): string {
+  const parts: string[] = [];
+  if (file.lines.length < file.lineCount) {
+    parts.push(
+      `Truncated: this file has ${file.lineCount.toLocaleString('en-US')} lines; the page shows ${file.lines.length.toLocaleString('en-US')} of them, ` +
+        `its scenarios' lines (with up to ${CONTEXT_LINES} on either side while they fit), to stay small enough to open.`,
+    );
+  }
+  if (file.lines.some((l) => l.clipped > 0)) parts.push(`Lines longer than ${MAX_LINE_CHARS} characters are cut (marked …).`);
+  return parts.length ? `<p class="truncated" data-truncated="${file.lines.length < file.lineCount ? 'lines' : 'columns'}">${parts.join(' ')}</p>\n` : '';
+}
+
+function gapRow(count: number): string {
+  const text = `⋯ ${count.toLocaleString('en-US')} line${count === 1 ? '' : 's'} not shown`;
+  return `<tr class="gap"><td class="num"></td><td class="mark"></td><td class="code" colspan="2">${text}</td></tr>`;
 }
 
 const STATUS_MARK = { failed: '✗', passed: '✓', untraced: '·' } as const;
@@ -100,19 +147,27 @@ function sourceRow(report: ReportJSON, line: LineOutcome, id: string): string {
     .map((index) => {
       const s = report.scenarios[index]!;
       const verdict = s.passed ? 'passed' : 'failed';
-      return `<a class="chip ${verdict}" href="#s${index}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${s.kind.replace('before-', '').replace('-line', '')} ${STATUS_MARK[verdict]}</a>`;
+      return `<a class="chip ${verdict}" href="#s${index}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${escapeHtml(CHIP_LABEL[s.kind] ?? s.kind)} ${STATUS_MARK[verdict]}</a>`;
     })
     .join('');
-  return `<tr id="${id}" class="line ${line.status}" data-line="${line.line}" data-status="${line.status}"><td class="num">${line.line}</td><td class="mark ${line.status}" title="${STATUS_LABEL[line.status]}"><span class="sr">${STATUS_LABEL[line.status]}</span><span aria-hidden="true">${STATUS_MARK[line.status]}</span></td><td class="code"><code>${escapeHtml(line.text) || ' '}</code></td><td class="chips">${chips}</td></tr>`;
+  const clipped = line.clipped > 0 ? `<span class="clipped" title="${line.clipped} more characters not shown">…</span>` : '';
+  return `<tr id="${id}" class="line ${line.status}" data-line="${line.line}" data-status="${line.status}"><td class="num">${line.line}</td><td class="mark ${line.status}" title="${STATUS_LABEL[line.status]}"><span class="sr">${STATUS_LABEL[line.status]}</span><span aria-hidden="true">${STATUS_MARK[line.status]}</span></td><td class="code"><code>${escapeHtml(line.text) || ' '}</code>${clipped}</td><td class="chips">${chips}</td></tr>`;
 }
 
-function failedScenario(report: ReportJSON, s: ScenarioJSON, index: number, lineId: string): string {
-  const text = sourceLine(report, s);
+const CHIP_LABEL: Record<string, string> = { 'before-line': 'line', 'after-line': 'after', 'before-call': 'call', 'before-return': 'return' };
+
+/** A link to the scenario's line when the page shows it, else the place as text. */
+function lineLink(lineId: string | undefined, text: string): string {
+  return lineId ? `<a href="#${lineId}">${text}</a>` : text;
+}
+
+function failedScenario({ sources }: RenderContext, s: ScenarioJSON, index: number, lineId: string | undefined): string {
+  const text = sources.snippet(s);
   return `<li><article class="scenario failed" id="s${index}" tabindex="-1" aria-labelledby="s${index}-h">
 <h3 id="s${index}-h"><a href="#s${index}">✗ ${escapeHtml(s.name)}</a></h3>
 <dl class="facts">
 <dt>Glitch</dt><dd>${glitchText(s)}</dd>
-<dt>Source</dt><dd><a href="#${lineId}">${escapeHtml(s.file)}:${s.line}</a>${text ? ` <code class="snippet">${escapeHtml(text)}</code>` : ''}</dd>
+<dt>Source</dt><dd>${lineLink(lineId, `${escapeHtml(s.file)}:${escapeHtml(s.line)}`)}${text ? ` <code class="snippet">${escapeHtml(text)}</code>` : ''}</dd>
 <dt>Check failed</dt><dd class="failure">${escapeHtml(errorText(s.error))}</dd>
 <dt>Job runs</dt><dd>${runs(s.performed)}</dd>
 </dl>
@@ -120,13 +175,13 @@ ${s.error?.stack ? `<details><summary>Stack trace</summary><pre>${escapeHtml(s.e
 </article></li>`;
 }
 
-function passedScenario(report: ReportJSON, s: ScenarioJSON, index: number, lineId: string): string {
-  const text = sourceLine(report, s);
-  return `<li class="scenario passed" id="s${index}" tabindex="-1"><span aria-hidden="true">✓</span> ${escapeHtml(s.name)} <a href="#${lineId}">line ${s.line}</a>${text ? ` <code class="snippet">${escapeHtml(text)}</code>` : ''}</li>`;
+function passedScenario({ sources }: RenderContext, s: ScenarioJSON, index: number, lineId: string | undefined): string {
+  const text = sources.snippet(s);
+  return `<li class="scenario passed" id="s${index}" tabindex="-1"><span aria-hidden="true">✓</span> ${escapeHtml(s.name)} ${lineLink(lineId, `line ${escapeHtml(s.line)}`)}${text ? ` <code class="snippet">${escapeHtml(text)}</code>` : ''}</li>`;
 }
 
 function glitchText(s: ScenarioJSON): string {
-  const where = s.function ? `function <code>${escapeHtml(s.function)}</code>` : `line ${s.line}`;
+  const where = s.function ? `function <code>${escapeHtml(s.function)}</code>` : `line ${escapeHtml(s.line)}`;
   const fired = s.executed ? 'fired once (a transient failure)' : 'never fired';
   return `<code>${escapeHtml(s.kind)}</code> at ${where}: ${fired}`;
 }
@@ -137,7 +192,7 @@ function runs(performed: readonly ExecutionJSON[]): string {
   const items = performed.map((p) => {
     const at = offset(Date.parse(p.ranAt) - start);
     const outcome = p.outcome === 'completed' ? 'completed' : `failed: ${escapeHtml(errorText(p.error))}${p.retryAt ? `, retried at ${offset(Date.parse(p.retryAt) - start)}` : ', not retried'}`;
-    return `<li><code>${escapeHtml(p.name)}</code> attempt ${p.attempt} at ${at}: ${outcome}</li>`;
+    return `<li><code>${escapeHtml(p.name)}</code> attempt ${escapeHtml(p.attempt)} at ${at}: ${outcome}</li>`;
   });
   return `<ol class="runs">${items.join('')}</ol>`;
 }

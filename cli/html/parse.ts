@@ -1,8 +1,13 @@
 /**
  * Reading a report JSON file written by `writeReport` (or `faultline/vitest`),
- * with a named error when it is not one.
+ * with a named error when it is not one. A report file is input like any
+ * other: every field the page shows is checked for its type before anything
+ * is rendered, and the first wrong one is named by its path
+ * (`scenarios[3].performed[0].attempt`). Fields this code does not know are
+ * left alone (newer writers may add some).
  */
-import { REPORT_VERSION, type ReportJSON } from '../../runtime/report.js';
+import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../../runtime/report.js';
+import { scenarioCounts } from './outcomes.js';
 
 /** The text is not JSON, or not a faultline report of a version this code renders. */
 export class InvalidReportError extends Error {
@@ -16,14 +21,34 @@ export class InvalidReportError extends Error {
   }
 }
 
-const KINDS = new Set(['before-line', 'after-line', 'before-call', 'before-return']);
+/** One field of the report has the wrong type or value; `field` is its path, e.g. `scenarios[3].performed[0].attempt`. */
+export class ReportFormatError extends InvalidReportError {
+  override name = 'ReportFormatError';
+  constructor(
+    source: string,
+    /** The field's path in the JSON. */
+    readonly field: string,
+    /** What the field must be, e.g. "a positive integer". */
+    readonly expected: string,
+    /** What it is, e.g. "a string", "null", "missing". */
+    readonly found: string,
+  ) {
+    super(source, `${field}: expected ${expected}, got ${found}`);
+  }
+}
+
+const KINDS: readonly ScenarioJSON['kind'][] = ['before-line', 'after-line', 'before-call', 'before-return'];
+const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed'];
 
 /**
- * Parses and checks a report's JSON text: the version, the totals, and each
- * scenario's fields the HTML report relies on.
+ * Parses and checks a report's JSON text: its version, and the type of every
+ * field the HTML report shows. The returned report's `totals.scenarios`,
+ * `passed`, `failed` and `sampled` are computed from its scenarios, never
+ * taken from the file.
  *
  * @param source names the text in error messages (usually its path)
- * @throws InvalidReportError naming `source` and what is wrong
+ * @throws InvalidReportError naming `source` for text that is not JSON or of another version
+ * @throws ReportFormatError (an InvalidReportError) naming the first field that is wrong
  */
 export function parseReport(text: string, source: string): ReportJSON {
   let value: unknown;
@@ -32,33 +57,139 @@ export function parseReport(text: string, source: string): ReportJSON {
   } catch (error) {
     throw new InvalidReportError(source, `invalid JSON (${(error as Error).message})`);
   }
-  const fail = (reason: string): never => {
-    throw new InvalidReportError(source, reason);
-  };
-  if (!isObject(value)) return fail('expected a JSON object');
+  if (!isObject(value)) throw new InvalidReportError(source, 'expected a JSON object');
   if (value.version !== REPORT_VERSION) {
-    return fail(`unsupported version ${JSON.stringify(value.version)} (this faultline reads version ${REPORT_VERSION})`);
+    throw new InvalidReportError(source, `unsupported version ${describeVersion(value.version)} (this faultline reads version ${REPORT_VERSION})`);
   }
-  const totals = value.totals;
-  if (!isObject(totals) || !['scenarios', 'passed', 'failed', 'points'].every((k) => Number.isInteger(totals[k]))) {
-    return fail('"totals" must hold integer scenarios, passed, failed and points');
+  const check = new Checker(source);
+  check.string(value, 'generatedAt', 'generatedAt');
+  const totals = check.object(value, 'totals', 'totals');
+  const points = check.integer(totals, 'points', 'totals.points', 0);
+  const clean = check.object(value, 'clean', 'clean');
+  check.boolean(clean, 'passed', 'clean.passed');
+  check.error(clean, 'clean.error');
+  check.executions(clean, 'clean.performed');
+  const scenarios = check.array(value, 'scenarios', 'scenarios');
+  scenarios.forEach((_, i) => check.scenario(scenarios, i));
+  const files = check.object(value, 'files', 'files');
+  for (const [path, source] of Object.entries(files)) {
+    if (typeof source !== 'string') check.fail(`files[${JSON.stringify(path)}]`, 'source text (a string)', source);
   }
-  if (!Array.isArray(value.scenarios)) return fail('"scenarios" must be an array');
-  value.scenarios.forEach((s: unknown, i: number) => {
+  const report = value as unknown as ReportJSON;
+  const counts = scenarioCounts(report);
+  return { ...report, totals: { ...report.totals, ...counts, points, sampled: counts.scenarios < points } };
+}
+
+/** Checks fields one by one; the first wrong one throws ReportFormatError. */
+class Checker {
+  constructor(private readonly source: string) {}
+
+  fail(field: string, expected: string, found: unknown, missing = false): never {
+    throw new ReportFormatError(this.source, field, expected, missing ? 'nothing (the field is missing)' : describe(found));
+  }
+
+  private field(holder: Record<string, unknown>, key: string): { value: unknown; missing: boolean } {
+    return { value: holder[key], missing: !Object.hasOwn(holder, key) };
+  }
+
+  object(holder: Record<string, unknown>, key: string, path: string): Record<string, unknown> {
+    const { value, missing } = this.field(holder, key);
+    return isObject(value) ? value : this.fail(path, 'an object', value, missing);
+  }
+
+  array(holder: Record<string, unknown>, key: string, path: string): unknown[] {
+    const { value, missing } = this.field(holder, key);
+    return Array.isArray(value) ? value : this.fail(path, 'an array', value, missing);
+  }
+
+  string(holder: Record<string, unknown>, key: string, path: string): string {
+    const { value, missing } = this.field(holder, key);
+    return typeof value === 'string' ? value : this.fail(path, 'a string', value, missing);
+  }
+
+  nullableString(holder: Record<string, unknown>, key: string, path: string): void {
+    const { value, missing } = this.field(holder, key);
+    if (value !== null && typeof value !== 'string') this.fail(path, 'a string or null', value, missing);
+  }
+
+  boolean(holder: Record<string, unknown>, key: string, path: string): void {
+    const { value, missing } = this.field(holder, key);
+    if (typeof value !== 'boolean') this.fail(path, 'true or false', value, missing);
+  }
+
+  integer(holder: Record<string, unknown>, key: string, path: string, min: number): number {
+    const { value, missing } = this.field(holder, key);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      this.fail(path, min === 1 ? 'a positive integer' : `an integer of at least ${min}`, value, missing);
+    }
+    return value as number;
+  }
+
+  oneOf<T extends string>(holder: Record<string, unknown>, key: string, path: string, allowed: readonly T[]): void {
+    const { value, missing } = this.field(holder, key);
+    if (!allowed.includes(value as T)) this.fail(path, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value, missing);
+  }
+
+  /** `holder.error` is null or an error `{ name, message, stack }`. */
+  error(holder: Record<string, unknown>, path: string): void {
+    const { value, missing } = this.field(holder, 'error');
+    if (value === null) return;
+    if (!isObject(value)) this.fail(path, 'null or an error object { name, message, stack }', value, missing);
+    const error = value as Record<string, unknown>;
+    this.string(error, 'name', `${path}.name`);
+    this.string(error, 'message', `${path}.message`);
+    // Older writers may leave stack out; when present it is text or null.
+    if (Object.hasOwn(error, 'stack')) this.nullableString(error, 'stack', `${path}.stack`);
+  }
+
+  /** `holder.performed` is an array of ExecutionJSON. */
+  executions(holder: Record<string, unknown>, path: string): void {
+    const runs = this.array(holder, 'performed', path);
+    runs.forEach((run, i) => {
+      const where = `${path}[${i}]`;
+      if (!isObject(run)) this.fail(where, 'an object (a job run)', run);
+      const r = run as Record<string, unknown>;
+      this.string(r, 'id', `${where}.id`);
+      this.string(r, 'name', `${where}.name`);
+      this.integer(r, 'attempt', `${where}.attempt`, 1);
+      this.string(r, 'ranAt', `${where}.ranAt`);
+      this.oneOf(r, 'outcome', `${where}.outcome`, OUTCOMES);
+      this.error(r, `${where}.error`);
+      this.nullableString(r, 'retryAt', `${where}.retryAt`);
+    });
+  }
+
+  scenario(scenarios: unknown[], i: number): void {
     const where = `scenarios[${i}]`;
-    if (!isObject(s)) return fail(`${where} must be an object`);
-    if (typeof s.name !== 'string' || typeof s.key !== 'string' || typeof s.file !== 'string') fail(`${where} needs string name, key and file`);
-    if (!KINDS.has(s.kind as string)) fail(`${where}.kind ${JSON.stringify(s.kind)} is not a glitch kind`);
-    if (!Number.isInteger(s.line) || (s.line as number) < 1) fail(`${where}.line must be a positive integer`);
-    if (typeof s.passed !== 'boolean') fail(`${where}.passed must be a boolean`);
-    if (s.error !== null && !(isObject(s.error) && typeof s.error.message === 'string')) fail(`${where}.error must be null or { name, message }`);
-    if (!Array.isArray(s.performed)) fail(`${where}.performed must be an array`);
-  });
-  if (!isObject(value.files) || Object.values(value.files).some((t) => typeof t !== 'string')) {
-    return fail('"files" must map paths to source text');
+    const s = scenarios[i];
+    if (!isObject(s)) this.fail(where, 'an object (a scenario)', s);
+    const scenario = s as Record<string, unknown>;
+    this.string(scenario, 'name', `${where}.name`);
+    this.oneOf(scenario, 'kind', `${where}.kind`, KINDS);
+    this.string(scenario, 'key', `${where}.key`);
+    this.string(scenario, 'file', `${where}.file`);
+    this.integer(scenario, 'line', `${where}.line`, 1);
+    this.nullableString(scenario, 'function', `${where}.function`);
+    this.boolean(scenario, 'passed', `${where}.passed`);
+    this.boolean(scenario, 'executed', `${where}.executed`);
+    this.error(scenario, `${where}.error`);
+    this.executions(scenario, `${where}.performed`);
   }
-  if (!isObject(value.clean) || typeof value.clean.passed !== 'boolean') return fail('"clean" must be { passed, … }');
-  return value as unknown as ReportJSON;
+}
+
+/** A value's kind for a message: never the value itself (it may be long, or markup). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : 'a fractional number';
+  if (typeof value === 'string') return value.length <= 20 && /^[\w .:-]*$/.test(value) ? `the string "${value}"` : 'a string';
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+/** The version as found, for the message (a short safe number or string, else its kind). */
+function describeVersion(version: unknown): string {
+  return typeof version === 'number' && Number.isFinite(version) ? String(version) : version === undefined ? 'undefined' : describe(version);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

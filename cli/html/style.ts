@@ -42,6 +42,9 @@ table.source { border-collapse: collapse; width: 100%; }
 .source .chips { white-space: nowrap; text-align: right; }
 tr.line.failed { background: var(--fail-bg); box-shadow: inset 4px 0 var(--fail); }
 tr.line.passed { background: var(--pass-bg); box-shadow: inset 4px 0 var(--pass); }
+tr.gap td.code { color: var(--muted); font-style: italic; white-space: normal; padding: 0.15rem 0.5rem; background: var(--panel); }
+.clipped { color: var(--muted); }
+.truncated { color: var(--muted); font-size: 0.9rem; margin: 0 0 0.4rem; }
 tr.line:target, tr.line:focus-within { outline: 2px solid var(--focus); outline-offset: -2px; }
 .chip { display: inline-block; margin: 1px 2px; padding: 0 0.45rem; border-radius: 999px; font-size: 0.78rem; text-decoration: none; border: 1px solid currentColor; background: var(--bg); }
 .chip.failed { color: var(--fail); } .chip.passed { color: var(--pass); }

@@ -6,13 +6,21 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import faultline from '../../transformer/vite.js';
+import { packageAliases } from '../support/package-aliases.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   // one-connection.ts hands SQLite's and PGlite's one connection out, like the
   // pools inside Kysely's own drivers (not instrumented either): a glitch
-  // there would simulate a failure that cannot happen and wedge it.
-  plugins: [faultline({ include: ['workflow/**', 'fixtures/workflows/**', 'fixtures/jobs/**'], exclude: ['workflow/one-connection.ts'] })],
+  // there would simulate a failure that cannot happen and wedge it. The same
+  // holds for closable-dialect.ts, a pass-through in front of those drivers.
+  plugins: [
+    faultline({
+      include: ['workflow/**', 'fixtures/workflows/**', 'fixtures/jobs/**'],
+      exclude: ['workflow/one-connection.ts', 'workflow/closable-dialect.ts'],
+    }),
+  ],
+  resolve: { alias: packageAliases },
   test: {
     include: ['test/dogfood/nested/*.sim.ts'],
     pool: 'forks',

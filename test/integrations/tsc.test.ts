@@ -82,6 +82,17 @@ describe.each(compilers)('$name', ({ dir, name }) => {
 
 });
 
+// TypeScript 7 is the native compiler: ts-patch 3 fails while loading it, before
+// any plugin runs (the README says to use faultline/vite or faultline/register);
+// a host that does load faultline/tsc with it gets UnsupportedTypeScriptError
+// (test/transformer/tsc-version.test.ts).
+test('TypeScript 7: tspc fails before emitting anything', () => {
+  const result = build('tsconfig.test.json', join(repo, 'node_modules', 'typescript-7'), {}, 'dist-ts7');
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain('ts-patch');
+  expect(() => readdirSync(join(project.dir, 'dist-ts7'))).toThrow();
+});
+
 // Configuration errors are the adapter's, not the compiler's: checked once, with TypeScript 5.9.
 describe('bad configuration', () => {
   const dir = compilers[0]!.dir;

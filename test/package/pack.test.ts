@@ -10,10 +10,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { packFaultline, repo } from './support.js';
 
-const repo = resolve(import.meta.dirname, '../..');
 const entries: Record<string, string[]> = {
   faultline: ['Glitch', 'TransientError', 'GlitchNotExecutedError', 'trace', 'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate'],
   'faultline/transformer': ['instrument'],
@@ -21,7 +21,7 @@ const entries: Record<string, string[]> = {
   'faultline/vite': ['default'],
   'faultline/jest': [],
   'faultline/vitest': [],
-  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError'],
+  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError'],
   'faultline/bullmq': ['bullmqDriver'],
   'faultline/pg-boss': ['pgBossDriver'],
 };
@@ -31,8 +31,7 @@ let consumer: string;
 beforeAll(() => {
   mkdirSync(join(repo, '.tmp'), { recursive: true });
   consumer = mkdtempSync(join(repo, '.tmp', 'consumer-'));
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: repo, encoding: 'utf8' });
-  const tarball = join(consumer, out.trim().split('\n').pop()!);
+  const tarball = packFaultline(consumer);
   const target = join(consumer, 'node_modules', 'faultline');
   mkdirSync(target, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);

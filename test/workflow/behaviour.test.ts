@@ -241,6 +241,22 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('workflow behaviours
     expect(await actions(first.executionId)).toEqual(['only:started', 'only:succeeded']);
   });
 
+  it('returns a finished execution as finished even if its step list changed since (the work is done)', async () => {
+    const name = unique('redeployed');
+    const ran: string[] = [];
+    const first = await run(name, (w) => { w.step('a', () => void ran.push('a')); w.step('b', () => void ran.push('b')); }, { data: { amount: 10 } });
+    const entries = await actions(first.executionId);
+    const changed = [
+      (w: WorkflowBuilder) => { w.step('a', () => void ran.push('a2')); w.step('c', () => void ran.push('c')); },
+      (w: WorkflowBuilder) => w.step('b', () => void ran.push('b2'), { transactional: true }),
+    ];
+    for (const define of changed) await expect(run(name, define, { data: { amount: 10 } })).resolves.toEqual(first);
+    expect(ran).toEqual(['a', 'b']);
+    expect(await actions(first.executionId)).toEqual(entries);
+    // Different job data under the key is still refused, whatever the steps.
+    await expect(run(name, changed[0]!, { data: { amount: 20 } })).rejects.toMatchObject({ name: 'WorkflowDefinitionMismatchError', differs: 'job-data' });
+  });
+
   it('refuses a changed definition or different job data as a permanent mismatch, running nothing', async () => {
     const name = unique('mismatch');
     let ran = 0;

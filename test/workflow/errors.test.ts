@@ -35,13 +35,19 @@ describe('idempotency keys', () => {
     expect(idempotencyKey('charge', { ...uniqueBy, order: 43 })).not.toBe(child);
   });
 
+  it('are the keys earlier versions stored (existing executions keep their identity)', () => {
+    // Computed by the previous serializer (before exact JSON): the canonical text must not change.
+    const uniqueBy = { order: 42, lines: [{ sku: 'a', qty: 1.5 }], note: 'naïve 😀 "q"', when: null, ok: true, '10': -0 };
+    expect(idempotencyKey('charge', uniqueBy)).toBe('7965e79687be161c327c42e8aa146a9788443d0d16093415856e786262bf4b92');
+  });
+
   it.each([
     ['a function', () => 1, 'a function'],
     ['a symbol', Symbol('x'), 'a symbol'],
     ['a BigInt', 10n, 'BigInt'],
     ['undefined', undefined, 'undefined'],
-    ['undefined inside an object', { a: undefined }, 'undefined at $[1].a'],
-    ['undefined inside an array', [1, undefined], 'undefined at $[1][1]'],
+    ['undefined inside an object', { a: undefined }, 'at $.a is not JSON: found undefined'],
+    ['undefined inside an array', [1, undefined], 'at $[1] is not JSON: found undefined'],
     ['NaN', Number.NaN, 'NaN'],
     ['Infinity', { n: Infinity }, 'Infinity'],
     ['a Date', new Date(0), 'a Date'],
@@ -56,7 +62,7 @@ describe('idempotency keys', () => {
   it('refuses a cycle', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
-    expect(() => idempotencyKey('job', cyclic)).toThrow(/circular reference at \$\[1\]\.self/);
+    expect(() => idempotencyKey('job', cyclic)).toThrow(/at \$\.self is not JSON: found a circular reference/);
   });
 });
 
@@ -114,7 +120,7 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('errors, corruption 
       }),
     ).catch((e: unknown) => e);
     expect(seen[0]).toBeInstanceOf(SerializationError);
-    expect((seen[0] as Error).message).toMatch(/context value "bad" is not JSON: found a Date .* at \$\.at/);
+    expect((seen[0] as Error).message).toMatch(/ctx "bad" at \$\.at is not JSON: found a Date/);
     expect(seen[1]).toBeInstanceOf(SerializationError);
     expect(seen[2]).toBeInstanceOf(InvalidArgumentError);
     expect(seen.slice(3)).toEqual([undefined, 1]);

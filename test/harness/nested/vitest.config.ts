@@ -4,10 +4,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import faultline from '../../../transformer/vite.js';
+import { packageAliases } from '../../support/package-aliases.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../../..', import.meta.url)),
   plugins: [faultline({ include: ['fixtures/jobs/**'] })],
+  resolve: { alias: packageAliases },
   test: {
     include: ['test/harness/nested/*.sim.ts'],
     pool: 'forks',
