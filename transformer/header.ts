@@ -22,7 +22,7 @@ const IS_PRODUCTION = 'function(){try{return typeof process!=="undefined"&&proce
 
 /**
  * The stub host: `on: 0`, no-op probes, `c` answering false, `r` returning its
- * value, and id allocation the runtime adopts. Same properties in the same
+ * value, id allocation and the classic scripts' `b` table, which the runtime adopts. Same properties in the same
  * order as the runtime's host, so adopting it never changes its shape.
  */
 const STUB =
