@@ -59,8 +59,8 @@
  *   H.l(B+2)}y();
  * ```
  *
- * **Classic scripts** (a program that parses as a script and is not `.cjs`/
- * `.cts`: eval, `vm.runInContext`, `node -p`, `<script>`) bind nothing: a
+ * **Classic scripts** (a program that parses as a script and is not `.cjs`/`.cts`/
+ * `.mjs`/`.mts`: eval, `vm.runInContext`, `node -p`, `<script>`) bind nothing: a
  * script's top-level `var`s and functions are properties of the global object,
  * shared by every script of the realm. Their probes read the host as the
  * global `__faultline` itself and the file's first site id from the host's

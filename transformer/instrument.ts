@@ -60,8 +60,9 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const file = relativeFile(filename, options.root ?? process.cwd());
   const { program, comments } = parseProgram(code, filename, file);
   const body = program.body as Node[];
-  // A classic script (eval, vm, <script>) shares its top-level bindings with the realm; CommonJS is function-wrapped.
-  const script = program.sourceType === 'script' && !/\.c[jt]s$/i.test(filename);
+  // A classic script (eval, vm, <script>) shares its top-level bindings with the realm. CommonJS (.cjs/.cts) is
+  // function-wrapped and .mjs/.mts always a module; any other file that parses as a script may be run as one.
+  const script = program.sourceType === 'script' && !/\.[cm][jt]s$/i.test(filename);
   const text = new ProbeText(chooseNames(code), script, script ? scriptKey(file, code) : '', code);
 
   const edits = new Insertions();
