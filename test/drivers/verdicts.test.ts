@@ -111,7 +111,7 @@ describe("the issue's motivating job: (job) => executeWorkflow(…) on SQLite", 
     const api: CustomerApi = { customers: [] };
     const run = signupCustomer(store, api);
     const driver = await create(factory, {
-      signup: { handler: (job) => run(workflowJob(job)), retry: { attempts: 3, backoff: 1000 } },
+      signup: { handler: (job) => run(workflowJob(job) as Parameters<typeof run>[0]), retry: { attempts: 3, backoff: 1000 } },
     });
     try {
       const report = await simulate(driver, {
