@@ -42,11 +42,17 @@ const TRACKED_TYPES = new Set([
   'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'SHUTDOWNWRAP', 'WRITEWRAP', 'UDPSENDWRAP',
 ]);
 
-/** One live piece of work: its type, the site it was stamped with, and a timer's handle (to see unref). */
+/** One live piece of work: its type, the site it was stamped with, and a timer's handle (to see it end or unref). */
 interface Work {
   readonly type: string;
   readonly site: number;
-  readonly timer?: { hasRef(): boolean };
+  readonly timer?: TimerHandle;
+}
+
+/** What Node's Timeout and Immediate objects expose: `_destroyed` once fired (not repeating) or cleared. */
+interface TimerHandle {
+  hasRef(): boolean;
+  readonly _destroyed?: boolean;
 }
 
 /** An execution's tracked state. */
@@ -56,20 +62,36 @@ class Execution implements TrackedExecution {
   readonly live = new Map<number, Work>();
 }
 
-/** asyncId → the execution whose work it is, for the resolve/destroy hooks. */
+/** asyncId → the execution whose work it is, for the resolve/after hooks. */
 const owners = new Map<number, Execution>();
 let enabled = 0;
 
+/**
+ * No `destroy` hook: with one, Node tracks every promise's garbage
+ * collection (a weak callback per promise), which would cost more than the
+ * tracking itself. Work ends instead when a promise resolves, when a
+ * one-shot callback (tick, microtask, I/O request) has run (`after`), and
+ * when a timer or immediate reads `_destroyed` (fired or cleared; checked
+ * while settling).
+ */
 const hook = createHook({
   init(asyncId, type, _trigger, resource) {
     if (!TRACKED_TYPES.has(type)) return;
     const execution = runtimeState.scope.getStore()?.execution;
     if (!(execution instanceof Execution) || !execution.open) return;
-    execution.live.set(asyncId, type === 'Timeout' ? { type, site: execution.site, timer: resource as Work['timer'] } : { type, site: execution.site });
+    const timer = type === 'Timeout' || type === 'Immediate' ? (resource as TimerHandle) : undefined;
+    execution.live.set(asyncId, timer ? { type, site: execution.site, timer } : { type, site: execution.site });
     owners.set(asyncId, execution);
   },
   promiseResolve: end,
-  destroy: end,
+  after(asyncId) {
+    const execution = owners.get(asyncId);
+    if (execution === undefined) return;
+    const work = execution.live.get(asyncId);
+    // A promise ends when it resolves; a timer when it reads destroyed (an interval never does).
+    if (work === undefined || work.type === 'PROMISE' || (work.timer !== undefined && work.timer._destroyed !== true)) return;
+    end(asyncId);
+  },
 });
 
 function end(asyncId: number): void {
@@ -157,7 +179,7 @@ async function bounded(job: PendingJob, ms: number, execution: Execution, perfor
 async function settle(job: PendingJob, execution: Execution, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (let turn = 0; ; turn++) {
-    dropUnrefTimers(execution);
+    dropEndedTimers(execution);
     if (execution.live.size === 0) return;
     if (performance.now() >= deadline) {
       const pending = describePending(execution);
@@ -167,9 +189,10 @@ async function settle(job: PendingJob, execution: Execution, timeoutMs: number):
   }
 }
 
-function dropUnrefTimers(execution: Execution): void {
+/** Drops timers that ended without running (cleared) or that Node itself would not wait for (unref'd). */
+function dropEndedTimers(execution: Execution): void {
   for (const [asyncId, work] of execution.live) {
-    if (work.timer !== undefined && !work.timer.hasRef()) {
+    if (work.timer !== undefined && (work.timer._destroyed === true || (work.type === 'Timeout' && !work.timer.hasRef()))) {
       owners.delete(asyncId);
       execution.live.delete(asyncId);
     }

@@ -61,10 +61,12 @@ let reset: () => Promise<void>;
 if (args.job === 'workflow') {
   await createLedger(store);
   handler = transferWorkflow(store, new TableMailer()) as typeof handler;
-  reset = async () => {
-    await store.db.deleteFrom('ledger').execute();
-    for (const t of ['faultline_entries', 'faultline_context', 'faultline_executions']) await store.db.deleteFrom(t as never).execute();
-  };
+  // One transaction: one commit (one fsync), as a user would write a reset of several tables.
+  reset = () =>
+    store.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('ledger').execute();
+      for (const t of ['faultline_entries', 'faultline_context', 'faultline_executions']) await tx.deleteFrom(t as never).execute();
+    });
 } else {
   await createBankTable(store.db);
   handler = naiveSqliteTransfer(store.db);
