@@ -6,6 +6,7 @@
  * copies of faultline.
  */
 import { brandClass } from './errors.js';
+import type { RunRecord } from './scenario.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */
 export class HarnessError extends Error {
@@ -108,8 +109,8 @@ function label(job: ExecutionLabel): string {
  */
 export class RunFailedError extends HarnessError {
   override name = 'RunFailedError';
-  /** The run this error failed, as far as it got (set by the harness). */
-  declare readonly run?: unknown;
+  /** The run this error failed, as far as it got (set by the harness; not enumerable). */
+  declare readonly run?: RunRecord;
 }
 brandClass(RunFailedError, 'RunFailedError');
 
