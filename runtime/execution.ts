@@ -23,6 +23,8 @@
  * named by the instrumented line that led there.
  */
 import { createHook } from 'node:async_hooks';
+// The module's own timer functions, not the globals: a test's fake timers (vi.useFakeTimers) must not stall the harness.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { startElapsing, stopElapsing } from './clock.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { ExecutionTimeoutError, LeftoverWorkError } from './harness-errors.js';
