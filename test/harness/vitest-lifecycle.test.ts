@@ -60,3 +60,12 @@ test('a dead-lettered job fails the clean run and every scenario with JobFailedE
   const allowed = results.filter((r) => r.ancestorTitles[0] === 'allowed to fail');
   expect(allowed.map((r) => r.status)).toEqual(['passed', 'passed']);
 });
+
+test("the README's shape: a store opened in setup is there for the clean run's reset, and closed in teardown", () => {
+  const block = results.filter((r) => r.ancestorTitles[0] === 'transfer');
+  expect(block.map((r) => `${r.title}: ${r.status}`)).toEqual([
+    'clean run: passed',
+    expect.stringMatching(/: passed$/),
+    expect.stringMatching(/: passed$/),
+  ]);
+});
