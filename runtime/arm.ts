@@ -25,7 +25,7 @@ export async function withGlitch<T>(glitch: Glitch, run: () => T | Promise<T>): 
   const armed = arm(state, glitch, resolveCachedKey(state, glitch.kind, glitch.key));
   try {
     const parent = state.scope.getStore();
-    const context: ScopeContext = { traces: parent?.traces ?? [], glitches: [...(parent?.glitches ?? []), armed] };
+    const context: ScopeContext = { ...parent, traces: parent?.traces ?? [], glitches: [...(parent?.glitches ?? []), armed] };
     return await state.scope.run(context, run);
   } finally {
     disarm(state, armed);

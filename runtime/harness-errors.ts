@@ -6,6 +6,7 @@
  * copies of faultline.
  */
 import { brandClass } from './errors.js';
+import type { RunRecord } from './scenario.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */
 export class HarnessError extends Error {
@@ -89,6 +90,96 @@ export class JobNotPendingError extends HarnessError {
   }
 }
 brandClass(JobNotPendingError, 'JobNotPendingError');
+
+/** The job execution an error of a run is about: `"transfer#1 attempt 2"`. */
+export interface ExecutionLabel {
+  readonly id: string;
+  readonly name: string;
+  readonly attempt: number;
+}
+
+function label(job: ExecutionLabel): string {
+  return `${job.name}#${job.id} attempt ${job.attempt}`;
+}
+
+/**
+ * Base of the errors that fail a whole run (a scenario, or a simulation's
+ * clean run) rather than one execution. The harness attaches the run so far
+ * as `run` (a `RunRecord`), so reports can still show every execution.
+ */
+export class RunFailedError extends HarnessError {
+  override name = 'RunFailedError';
+  /** The run this error failed, as far as it got (set by the harness; not enumerable). */
+  declare readonly run?: RunRecord;
+}
+brandClass(RunFailedError, 'RunFailedError');
+
+/**
+ * A job execution ended failed and will not be retried (attempts exhausted,
+ * or a permanent error): a job in the dead set is a failure whatever `check`
+ * says. Opt out with `{ allowFailedJobs: true }`.
+ */
+export class JobFailedError extends RunFailedError {
+  override name = 'JobFailedError';
+  constructor(
+    /** The job's id. */
+    readonly jobId: string,
+    /** The job's name. */
+    readonly jobName: string,
+    /** How many attempts it got, the failed last one included. */
+    readonly attempts: number,
+    /** What its last attempt threw. */
+    readonly lastError: unknown,
+  ) {
+    super(
+      `Job ${jobName}#${jobId} failed for good after ${attempts} attempt${attempts === 1 ? '' : 's'} (not retried): ` +
+        `${lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : describe(lastError)}. ` +
+        `A job left failed fails the run; pass { allowFailedJobs: true } if failing is this job's expected outcome.`,
+    );
+  }
+}
+brandClass(JobFailedError, 'JobFailedError');
+
+/**
+ * Work a job execution started and did not await (a promise, a timer, I/O)
+ * was still pending `settleTimeoutMs` after the execution returned.
+ */
+export class LeftoverWorkError extends RunFailedError {
+  override name = 'LeftoverWorkError';
+  constructor(
+    /** The execution that left the work. */
+    readonly job: ExecutionLabel,
+    /** `file:line` where the oldest pending work began (see execution.ts for how it is known), or undefined outside instrumented code. */
+    readonly where: string | undefined,
+    /** What is still pending, e.g. `["a Timeout begun at jobs/mail.ts:9", "2 promises begun at jobs/mail.ts:12"]`. */
+    readonly pending: readonly string[],
+    readonly settleTimeoutMs: number,
+  ) {
+    super(
+      `Job ${label(job)} left work running ${settleTimeoutMs} ms (real time) after it returned: ${pending.join('; ')}. ` +
+        `Await that work in the job (work left running would leak into the next execution), or raise settleTimeoutMs.`,
+    );
+  }
+}
+brandClass(LeftoverWorkError, 'LeftoverWorkError');
+
+/** One job execution ran longer than `maxExecutionMs` of real time (it never ended, or waits for something that never comes). */
+export class ExecutionTimeoutError extends RunFailedError {
+  override name = 'ExecutionTimeoutError';
+  constructor(
+    readonly job: ExecutionLabel,
+    readonly maxExecutionMs: number,
+    /** `file:line` of the instrumented site the execution ran last, if any. */
+    readonly lastSite: string | undefined,
+  ) {
+    super(
+      `Job ${label(job)} ran longer than maxExecutionMs (${maxExecutionMs} ms of real time) and was abandoned` +
+        (lastSite ? `; it last ran ${lastSite}` : '') +
+        `. A job that polls Date.now() sees real time pass; raise maxExecutionMs if the job is this slow on purpose.`,
+    );
+  }
+}
+brandClass(ExecutionTimeoutError, 'ExecutionTimeoutError');
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

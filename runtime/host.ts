@@ -8,7 +8,10 @@
  * - idle: instrumented code checks `on` (0) and calls nothing;
  * - traced or armed: one per-site epoch check (`marks[id] !== epoch`); only a
  *   site with work left this epoch (not yet recorded by the trace, or covered
- *   by an armed glitch) looks up the async context. A call probe's arguments
+ *   by an armed glitch) looks up the async context;
+ * - while the perform loop runs a job execution: every probe looks up the
+ *   async context and stamps its site on the execution (leftover work is
+ *   named by it). A call probe's arguments
  *   are copied into an array only when an armed glitch's matchers test them.
  */
 import { GLOBAL_NAME, type ProbeHost, type SiteTable } from './protocol.js';
@@ -99,13 +102,15 @@ function attachProbes(state: RuntimeState): void {
  */
 function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: Function): void {
   const context = state.scope.getStore();
-  let done = true;
+  // While executions are tracked every probe stamps its site, so no site is ever "done".
+  let done = state.executing === 0;
+  if (context?.execution !== undefined) context.execution.site = id;
   if (state.tracing !== 0) {
     if (context !== undefined) recordSite(context, id);
     // "Nothing left to do" holds only once the one active trace has recorded the site:
     // an execution outside it (or while several traces run) must not mark it.
     const sole = state.soleTrace;
-    done = sole !== null && context !== undefined && context.traces.includes(sole);
+    done &&= sole !== null && context !== undefined && context.traces.includes(sole);
   }
   if (state.mask[id] !== 0) {
     // Covered by an armed glitch: never marked, the probe must look again next time.

@@ -48,6 +48,7 @@ export {
   setVirtualTime,
   clockNow,
   RealDate,
+  CLOCK_HOLD_MS,
 } from './clock.js';
 export { toMilliseconds, type Duration } from './duration.js';
 export {
@@ -61,7 +62,15 @@ export {
   type PerformOptions,
   type Execution,
 } from './perform.js';
-export { runScenario, type Scenario, type CleanRun, type RunRecord, type ExecutionRecord, type ScenarioOptions } from './scenario.js';
+export {
+  runScenario,
+  type Scenario,
+  type CleanRun,
+  type RunRecord,
+  type ExecutionRecord,
+  type ScenarioOptions,
+  type RunOptions,
+} from './scenario.js';
 export {
   simulate,
   samplePoints,
@@ -83,7 +92,13 @@ export {
   NothingTracedError,
   RunawayJobsError,
   JobNotPendingError,
+  RunFailedError,
+  JobFailedError,
+  LeftoverWorkError,
+  ExecutionTimeoutError,
+  type ExecutionLabel,
 } from './harness-errors.js';
+export { DEFAULT_SETTLE_TIMEOUT_MS, DEFAULT_MAX_EXECUTION_MS } from './execution.js';
 export {
   toJSON,
   writeReport,

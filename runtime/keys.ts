@@ -5,6 +5,8 @@
  * the latest registration of each file; a key naming no site, or several
  * files or functions, throws an error listing the closest instrumented keys.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AmbiguousGlitchKeyError, UnknownGlitchKeyError } from './errors.js';
 import type { GlitchKind } from './glitch.js';
 import { SiteCode, type SiteCodeValue, type SiteTuple } from './protocol.js';
@@ -99,7 +101,9 @@ function resolveFunctionKey(state: RuntimeState, kind: 'before-call' | 'before-r
   if (split.path === undefined) {
     const fn = split.fn;
     const files = [...state.latest.values()].filter((f) => fileIndex(f).functions.has(fn));
-    if (files.length === 0) throw new UnknownGlitchKeyError(key, `no instrumented function is named "${fn}"`, closestFunctions(state, fn, undefined));
+    if (files.length === 0) {
+      throw new UnknownGlitchKeyError(key, `no instrumented function is named "${fn}" (${describeIncludeGlobs()})`, closestFunctions(state, fn, undefined));
+    }
     if (files.length > 1) {
       throw new AmbiguousGlitchKeyError(key, `functions named "${fn}" exist in ${files.length} files; prefix the key with a path`, files.map((f) => `${f.path}:${fn}`));
     }
@@ -116,7 +120,7 @@ function resolveFunctionKey(state: RuntimeState, kind: 'before-call' | 'before-r
         functionsNearLine(file, Number(fn)),
       );
     }
-    throw new UnknownGlitchKeyError(key, `${file.path} has no instrumented function "${fn}"`, closestFunctions(state, fn, file));
+    throw new UnknownGlitchKeyError(key, `${file.path} has no instrumented function "${fn}" (${describeIncludeGlobs()})`, closestFunctions(state, fn, file));
   }
   return checkFunctionSites(key, kind, file, fn, siteKind);
 }
@@ -243,4 +247,37 @@ export function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** Where the adapters that instrument in another process (the Vite plugin, in Vitest's main process) leave their resolved include globs. */
+export const ACTIVE_INCLUDE_ENV = 'FAULTLINE_ACTIVE_INCLUDE';
+
+/**
+ * Which include globs select the instrumented files, for a key naming a
+ * function no instrumented file has: what the Vite plugin resolved (it runs
+ * in Vitest's main process, whose environment the test workers inherit),
+ * else `FAULTLINE_INCLUDE` (what `faultline/register` reads), else
+ * `faultline.config.json` in the working directory.
+ */
+function describeIncludeGlobs(): string {
+  const globs = splitList(process.env[ACTIVE_INCLUDE_ENV]) ?? splitList(process.env.FAULTLINE_INCLUDE) ?? configFileInclude();
+  if (globs === undefined) {
+    return 'the include globs are set in your faultline plugin or loader options: check they cover the file that defines it';
+  }
+  return `active include globs: ${globs.map((g) => JSON.stringify(g)).join(', ')}; is the file that defines it included?`;
+}
+
+function splitList(value: string | undefined): string[] | undefined {
+  const list = value?.split(',').map((part) => part.trim()).filter(Boolean);
+  return list && list.length > 0 ? list : undefined;
+}
+
+function configFileInclude(): string[] | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(join(process.cwd(), 'faultline.config.json'), 'utf8')) as { include?: unknown };
+    const include = typeof parsed.include === 'string' ? [parsed.include] : parsed.include;
+    return Array.isArray(include) && include.length > 0 ? include.map(String) : undefined;
+  } catch {
+    return undefined; // no (readable) config file: the globs came from elsewhere
+  }
 }

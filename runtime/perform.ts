@@ -8,6 +8,7 @@ import { advanceClockTo, clockNowMs, installVirtualClock } from './clock.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { toMilliseconds, type Duration } from './duration.js';
 import { TransientError } from './errors.js';
+import { DEFAULT_MAX_EXECUTION_MS, DEFAULT_SETTLE_TIMEOUT_MS, performExecution, type ExecutionBounds } from './execution.js';
 import { InvalidOptionError, RunawayJobsError } from './harness-errors.js';
 
 /** Attempts a glitch's `TransientError` gets, the first included, whatever the job's own `attempts`. */
@@ -21,6 +22,14 @@ export const DEFAULT_MAX_EXECUTIONS = 10_000;
 export interface PerformOptions {
   /** Stop with RunawayJobsError after this many executions (default 10,000). */
   maxExecutions?: number;
+  /**
+   * How long, in ms of real time, to wait for work an execution started and
+   * did not await (promises, timers, I/O) before failing with
+   * LeftoverWorkError (default 5,000).
+   */
+  settleTimeoutMs?: number;
+  /** Bound, in ms of real time, on one execution: past it the run fails with ExecutionTimeoutError (default 30,000). */
+  maxExecutionMs?: number;
   /** Called after each execution (the harness uses it to record scenarios). */
   onExecution?: (execution: Execution) => void;
 }
@@ -43,10 +52,14 @@ export const transientRetry: RetryOverride = (error, attempt) =>
 
 /**
  * Performs every pending job, and every job they enqueue or retry, in
- * production order until none is left.
+ * production order until none is left. Each execution's leftover work (what
+ * it started and did not await) ends before the clock moves to the next job;
+ * while an execution runs, the virtual clock elapses with real time.
  *
  * @returns the number of executions (each retry counts).
  * @throws RunawayJobsError past `maxExecutions`.
+ * @throws LeftoverWorkError when an execution's leftover work outlives `settleTimeoutMs`.
+ * @throws ExecutionTimeoutError when an execution runs past `maxExecutionMs`.
  */
 export async function performAllJobs(driver: JobDriver, options?: PerformOptions): Promise<number> {
   return performWhere(driver, () => true, options);
@@ -83,6 +96,7 @@ async function performWhere(
   if (!Number.isInteger(maxExecutions) || maxExecutions < 1) {
     throw new InvalidOptionError('maxExecutions', maxExecutions, 'a positive integer');
   }
+  const bounds = executionBounds(options);
   installVirtualClock();
   let executions = 0;
   let last: PendingJob | undefined;
@@ -92,11 +106,23 @@ async function performWhere(
     if (executions >= maxExecutions) throw new RunawayJobsError(maxExecutions, `${last!.name}#${last!.id} attempt ${last!.attempt}`);
     advanceClockTo(next.dueAt);
     const ranAt = new Date(clockNowMs());
-    const outcome = await driver.perform(next, transientRetry);
+    const outcome = await performExecution(driver, next, transientRetry, bounds);
     executions++;
     last = next;
     options.onExecution?.({ job: next, ranAt, outcome });
   }
+}
+
+/** The validated real-time bounds of each execution. @internal */
+export function executionBounds(options: Pick<PerformOptions, 'settleTimeoutMs' | 'maxExecutionMs'>): ExecutionBounds {
+  const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
+  const maxExecutionMs = options.maxExecutionMs ?? DEFAULT_MAX_EXECUTION_MS;
+  for (const [option, value] of [['settleTimeoutMs', settleTimeoutMs], ['maxExecutionMs', maxExecutionMs]] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidOptionError(option, value, 'a positive number of milliseconds (real time)');
+    }
+  }
+  return { settleTimeoutMs, maxExecutionMs };
 }
 
 /** The job production would run next: earliest due, then earliest enqueued. */

@@ -7,8 +7,8 @@ import { withGlitch } from './arm.js';
 import type { JobDriver } from './driver.js';
 import { GlitchNotExecutedError, TransientError } from './errors.js';
 import { Glitch } from './glitch.js';
-import { InvalidOptionError, NothingEnqueuedError } from './harness-errors.js';
-import { performAllJobs, type Execution } from './perform.js';
+import { InvalidOptionError, JobFailedError, NothingEnqueuedError, RunFailedError } from './harness-errors.js';
+import { performAllJobs, type Execution, type PerformOptions } from './perform.js';
 
 /** One job execution in a run. */
 export interface ExecutionRecord {
@@ -50,38 +50,59 @@ export interface CleanRun extends RunRecord {
   readonly glitch: undefined;
 }
 
+/** Options every run (a scenario, a simulation's clean run) takes. */
+export interface RunOptions {
+  /** Bound on executions (default 10,000), against jobs that loop forever. */
+  maxExecutions?: number;
+  /** Real ms to wait for work an execution left running before failing with LeftoverWorkError (default 5,000). */
+  settleTimeoutMs?: number;
+  /** Real ms one execution may run before failing with ExecutionTimeoutError (default 30,000). */
+  maxExecutionMs?: number;
+  /**
+   * Let a job end failed for good (attempts exhausted, or a permanent error)
+   * without failing the run: for jobs whose expected outcome is a failure.
+   * Default false: such a job fails the run with JobFailedError.
+   */
+  allowFailedJobs?: boolean;
+}
+
 /** Options of {@link runScenario}. */
-export interface ScenarioOptions {
+export interface ScenarioOptions extends RunOptions {
   /** Where to inject the transient failure. */
   glitch: Glitch;
   /** Enqueues the job(s) under test, as the application would. */
   start: () => unknown;
-  /** Bound on executions (default 10,000), against jobs that loop forever. */
-  maxExecutions?: number;
 }
 
 /**
  * Runs one scenario: arms `glitch` for this run's async context only, calls
  * `start`, then performs every job in production order (the glitch's
- * `TransientError` is retried 1 s later, up to 10 attempts). A glitch that
- * fires inside `start` itself is recorded as an error of the run; any other
- * error from `start` rejects.
+ * `TransientError` is retried 1 s later, up to 10 attempts), each
+ * execution's leftover work settled before the next. A glitch that fires
+ * inside `start` itself is recorded as an error of the run; any other error
+ * from `start` rejects.
  *
  * @throws GlitchNotExecutedError when the glitch never fired.
  * @throws NothingEnqueuedError when `start` enqueued nothing.
+ * @throws JobFailedError when a job ended failed and will not be retried (unless `allowFailedJobs`).
+ * @throws LeftoverWorkError, ExecutionTimeoutError (see `performAllJobs`).
+ *   Each of these three carries the run so far as `error.run`.
  */
 export async function runScenario(driver: JobDriver, options: ScenarioOptions): Promise<Scenario> {
   const { glitch, start } = options;
   if (!(glitch instanceof Glitch)) throw new InvalidOptionError('glitch', glitch, 'a Glitch (Glitch.beforeLine(key), …)');
   if (typeof start !== 'function') throw new InvalidOptionError('start', start, 'a function that enqueues the job under test');
-  const run = await recordRun(driver, glitch.toString(), start, options.maxExecutions, (body) => withGlitch(glitch, body), glitch);
+  const run = await recordRun(driver, glitch.toString(), start, options, (body) => withGlitch(glitch, body), glitch);
   if (!glitch.executed) throw new GlitchNotExecutedError(glitch);
+  failIfJobFailed(run, options);
   return run as Scenario;
 }
 
 /**
  * Runs `start` and all jobs inside `wrap` (a glitch's or a trace's async
- * context) and records the run. Shared by scenarios and clean runs.
+ * context) and records the run. Shared by scenarios and clean runs. A
+ * {@link RunFailedError} of the perform loop rejects with the run so far
+ * attached as `error.run`.
  *
  * @internal
  */
@@ -89,31 +110,63 @@ export async function recordRun(
   driver: JobDriver,
   name: string,
   start: () => unknown,
-  maxExecutions: number | undefined,
+  options: RunOptions,
   wrap: (body: () => Promise<void>) => Promise<unknown>,
   glitch?: Glitch,
 ): Promise<RunRecordImpl> {
   const performed: ExecutionRecord[] = [];
   const errors: unknown[] = [];
-  await wrap(async () => {
-    try {
-      await start();
-    } catch (error) {
-      // The armed glitch may fire in code start() calls: that is a failure of this scenario's run, not of the setup.
-      if (!(glitch && error instanceof TransientError && error.glitch === glitch)) throw error;
-      errors.push(error);
-    }
-    if (errors.length === 0 && (await driver.pending()).length === 0) throw new NothingEnqueuedError(name);
-    await performAllJobs(driver, {
-      ...(maxExecutions !== undefined ? { maxExecutions } : {}),
-      onExecution: (execution) => {
-        const record = toRecord(execution);
-        performed.push(record);
-        if (record.outcome === 'failed') errors.push(record.error);
-      },
+  const perform: PerformOptions = {
+    ...(options.maxExecutions !== undefined ? { maxExecutions: options.maxExecutions } : {}),
+    ...(options.settleTimeoutMs !== undefined ? { settleTimeoutMs: options.settleTimeoutMs } : {}),
+    ...(options.maxExecutionMs !== undefined ? { maxExecutionMs: options.maxExecutionMs } : {}),
+    onExecution: (execution) => {
+      const record = toRecord(execution);
+      performed.push(record);
+      if (record.outcome === 'failed') errors.push(record.error);
+    },
+  };
+  try {
+    await wrap(async () => {
+      try {
+        await start();
+      } catch (error) {
+        // The armed glitch may fire in code start() calls: that is a failure of this scenario's run, not of the setup.
+        if (!(glitch && error instanceof TransientError && error.glitch === glitch)) throw error;
+        errors.push(error);
+      }
+      if (errors.length === 0 && (await driver.pending()).length === 0) throw new NothingEnqueuedError(name);
+      await performAllJobs(driver, perform);
     });
-  });
+  } catch (error) {
+    if (error instanceof RunFailedError) {
+      errors.push(error);
+      attachRun(error, new RunRecordImpl(name, performed, errors, glitch));
+    }
+    throw error;
+  }
   return new RunRecordImpl(name, performed, errors, glitch);
+}
+
+/**
+ * Throws {@link JobFailedError} (with the run attached) for the first job of
+ * `run` whose last execution failed and was not retried, unless the options
+ * allow failed jobs.
+ *
+ * @internal shared with simulations' clean runs.
+ */
+export function failIfJobFailed(run: RunRecordImpl, options: RunOptions): void {
+  if (options.allowFailedJobs === true) return;
+  const dead = run.performed.find((p) => p.outcome === 'failed' && p.retryAt === undefined);
+  if (!dead) return;
+  const error = new JobFailedError(dead.id, dead.name, dead.attempt, dead.error);
+  attachRun(error, run);
+  throw error;
+}
+
+function attachRun(error: RunFailedError, run: RunRecord): void {
+  // Not enumerable: test runners would print the whole record again under the message.
+  Object.defineProperty(error, 'run', { value: run, configurable: true });
 }
 
 function toRecord({ job, ranAt, outcome }: Execution): ExecutionRecord {

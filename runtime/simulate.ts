@@ -2,12 +2,14 @@
  * Simulations: one traced clean run, then one scenario per distinct traced
  * point, each isolated by `reset` and a cleared queue, each checked.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
 import type { JobDriver } from './driver.js';
 import { Glitch, type GlitchKind } from './glitch.js';
-import { InvalidOptionError, NothingTracedError } from './harness-errors.js';
-import { describeError, recordRun, runScenario, type CleanRun, type Scenario } from './scenario.js';
+import { InvalidOptionError, NothingTracedError, RunFailedError } from './harness-errors.js';
+import { describeError, failIfJobFailed, recordRun, runScenario, type CleanRun, type RunOptions, type RunRecordImpl, type Scenario } from './scenario.js';
 import { traceSites, type TracedSite } from './trace.js';
 
 /** Every glitch kind, in the order the API lists them. */
@@ -16,7 +18,11 @@ export const GLITCH_KINDS: readonly GlitchKind[] = ['before-line', 'after-line',
 export const DEFAULT_KINDS: readonly GlitchKind[] = ['before-line', 'before-call', 'before-return'];
 
 /** Options of {@link simulate}. */
-export interface SimulateOptions {
+export interface SimulateOptions extends RunOptions {
+  /** Runs once, before the clean run (e.g. open a store or start a server). */
+  setup?: () => unknown;
+  /** Runs once, after the last scenario (`simulate`: also when it rejects). */
+  teardown?: () => unknown;
   /** Enqueues the job(s) under test, as the application would. */
   start: () => unknown;
   /**
@@ -32,8 +38,6 @@ export interface SimulateOptions {
   sample?: number;
   /** Seed of the sampling PRNG (default 0): the same seed picks the same scenarios. */
   seed?: number;
-  /** Bound on executions per run (default 10,000). */
-  maxExecutions?: number;
   /**
    * Told how far the simulation got: once with `done: 0` when the scenarios
    * are known, then after each scenario with its result (for progress bars).
@@ -129,16 +133,22 @@ export interface PreparedSimulation {
  * @throws InvalidOptionError for malformed options.
  */
 export async function simulate(driver: JobDriver, options: SimulateOptions): Promise<SimulationReport> {
-  const prepared = await prepareSimulation(driver, options);
-  const scenarios: ScenarioResult[] = [];
-  const total = prepared.selected.length;
-  await options.onProgress?.({ done: 0, total });
-  for (const point of prepared.selected) {
-    const result = await prepared.run(point);
-    scenarios.push(result);
-    await options.onProgress?.({ done: scenarios.length, total, last: result });
+  validate(options);
+  await options.setup?.();
+  try {
+    const prepared = await prepareSimulation(driver, options);
+    const scenarios: ScenarioResult[] = [];
+    const total = prepared.selected.length;
+    await options.onProgress?.({ done: 0, total });
+    for (const point of prepared.selected) {
+      const result = await prepared.run(point);
+      scenarios.push(result);
+      await options.onProgress?.({ done: scenarios.length, total, last: result });
+    }
+    return createReport(prepared, scenarios);
+  } finally {
+    await options.teardown?.();
   }
-  return createReport(prepared, scenarios);
 }
 
 /**
@@ -147,7 +157,13 @@ export async function simulate(driver: JobDriver, options: SimulateOptions): Pro
  * @internal shared with `faultline/vitest`, which runs each point as a test.
  */
 export async function prepareSimulation(driver: JobDriver, options: SimulateOptions): Promise<PreparedSimulation> {
-  const { start, check, reset, maxExecutions } = validate(options);
+  const { start, check, reset } = validate(options);
+  const runOptions: RunOptions = {
+    ...(options.maxExecutions !== undefined ? { maxExecutions: options.maxExecutions } : {}),
+    ...(options.settleTimeoutMs !== undefined ? { settleTimeoutMs: options.settleTimeoutMs } : {}),
+    ...(options.maxExecutionMs !== undefined ? { maxExecutionMs: options.maxExecutionMs } : {}),
+    ...(options.allowFailedJobs !== undefined ? { allowFailedJobs: options.allowFailedJobs } : {}),
+  };
   const kinds = new Set(options.kinds ?? DEFAULT_KINDS);
   installVirtualClock();
   // Every run starts at this virtual time, so runs are repeatable and comparable.
@@ -160,16 +176,38 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
 
   await isolate();
   let sites: TracedSite[] = [];
-  const run = (await recordRun(driver, 'clean run', start, maxExecutions, async (body) => {
-    sites = await traceSites(body);
-  })) as unknown as CleanRun;
+  let run: RunRecordImpl;
+  let failure: { error: unknown } | undefined;
+  try {
+    run = await recordRun(driver, 'clean run', start, runOptions, async (body) => {
+      // The trace must end with its sites even when the run fails, so the scenarios are still known.
+      let runFailure: { error: unknown } | undefined;
+      sites = await traceSites(async () => {
+        try {
+          await body();
+        } catch (error) {
+          runFailure = { error };
+        }
+      });
+      if (runFailure) throw runFailure.error;
+    });
+    failIfJobFailed(run, runOptions);
+  } catch (error) {
+    if (!(error instanceof RunFailedError && error.run)) throw error;
+    run = error.run as RunRecordImpl;
+    failure = { error };
+  }
   if (sites.length === 0) throw new NothingTracedError('simulate');
   let clean: CleanResult;
-  try {
-    await check(run);
-    clean = { passed: true, run, sites };
-  } catch (error) {
-    clean = { passed: false, error, run, sites };
+  if (failure) {
+    clean = { passed: false, error: failure.error, run: run as unknown as CleanRun, sites };
+  } else {
+    try {
+      await check(run as unknown as CleanRun);
+      clean = { passed: true, run: run as unknown as CleanRun, sites };
+    } catch (error) {
+      clean = { passed: false, error, run: run as unknown as CleanRun, sites };
+    }
   }
 
   const points = toPoints(sites, kinds);
@@ -183,10 +221,12 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
       let scenario: Scenario | undefined;
       try {
         await isolate();
-        scenario = await runScenario(driver, { glitch, start, ...(maxExecutions !== undefined ? { maxExecutions } : {}) });
+        scenario = await runScenario(driver, { ...runOptions, glitch, start });
         await check(scenario);
         return { glitch, name: point.name, point, passed: true, scenario };
       } catch (error) {
+        // A run that failed as a whole (a job failed for good, leftover work, a hung execution) still shows what ran.
+        if (!scenario && error instanceof RunFailedError && error.run) scenario = error.run as Scenario;
         return { glitch, name: point.name, point, passed: false, error, ...(scenario ? { scenario } : {}) };
       }
     },
@@ -293,20 +333,67 @@ function validate(options: SimulateOptions): SimulateOptions {
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new InvalidOptionError('seed', options.seed, 'an integer');
   }
+  for (const hook of ['setup', 'teardown'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new InvalidOptionError(hook, options[hook], 'a function');
+  }
+  if (options.allowFailedJobs !== undefined && typeof options.allowFailedJobs !== 'boolean') {
+    throw new InvalidOptionError('allowFailedJobs', options.allowFailedJobs, 'a boolean');
+  }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidOptionError('onProgress', options.onProgress, 'a function');
   }
   return options;
 }
 
+/**
+ * The report as text: the totals, then for each failing scenario (and a
+ * failing clean run) its glitch, the source text of the glitched line, why
+ * it failed and every execution with its attempt, outcome and virtual time.
+ */
 function formatReport(report: SimulationReport): string {
   const lines = [
     `Simulation: ${report.scenarios.length} scenario${report.scenarios.length === 1 ? '' : 's'}, ${report.passed} passed, ${report.failed} failed` +
       (report.scenarios.length < report.points.length ? ` (sampled from ${report.points.length} points)` : '') +
-      (report.clean.passed ? '' : `; the clean run FAILED its check: ${describeError(report.clean.error)}`),
+      (report.clean.passed ? '' : '; the clean run FAILED'),
   ];
+  if (!report.clean.passed) {
+    lines.push(`  ✗ clean run (no glitch)`, `      why: ${indent(describeError(report.clean.error))}`, ...executionLines(report.clean.run));
+  }
+  const sources = new Map<string, readonly string[] | undefined>();
   for (const result of report.scenarios) {
-    if (!result.passed) lines.push(`  ✗ ${result.name}: ${describeError(result.error)}`);
+    if (result.passed) continue;
+    const { point } = result;
+    lines.push(`  ✗ ${result.name}`);
+    const text = sourceLine(sources, point.file, point.line);
+    lines.push(`      glitch: ${result.glitch.kind} at ${point.file}:${point.line}${result.glitch.executed ? '' : ' (never fired)'}`);
+    if (text !== undefined) lines.push(`      line ${point.line}: ${text}`);
+    lines.push(`      why: ${indent(describeError(result.error))}`);
+    if (result.scenario) lines.push(...executionLines(result.scenario));
   }
   return lines.join('\n');
+}
+
+/** A run's executions, as its own account lists them, under a report entry. */
+function executionLines(run: { toString(): string }): string[] {
+  const [, ...executions] = String(run).split('\n');
+  return executions.length === 0 ? ['      no executions'] : ['      executions:', ...executions.map((line) => `    ${line}`)];
+}
+
+/** Continuation lines of a multi-line message, indented under their entry. */
+function indent(text: string): string {
+  return text.replaceAll('\n', '\n        ');
+}
+
+/** The trimmed source text of `line` of `file` (relative to the working directory), or undefined when it cannot be read. */
+function sourceLine(cache: Map<string, readonly string[] | undefined>, file: string, line: number): string | undefined {
+  if (!cache.has(file)) {
+    let lines: string[] | undefined;
+    try {
+      lines = readFileSync(resolve(process.cwd(), file), 'utf8').split(/\r?\n/);
+    } catch {
+      // Compiled from elsewhere, or deleted since: the report stays usable without its source.
+    }
+    cache.set(file, lines);
+  }
+  return cache.get(file)?.[line - 1]?.trim();
 }

@@ -79,10 +79,22 @@ export interface ArmedGlitch {
   active: boolean;
 }
 
-/** What the async context of a traced or armed run carries. */
+/**
+ * A job execution the perform loop tracks (see execution.ts): the last
+ * instrumented site its async context ran, which the leftover-work tracker
+ * stamps on every piece of work the execution begins.
+ */
+export interface TrackedExecution {
+  /** Id of the instrumented site its async context executed last, or -1. */
+  site: number;
+}
+
+/** What the async context of a traced or armed run, or of a job execution, carries. */
 export interface ScopeContext {
   readonly traces: readonly ActiveTrace[];
   readonly glitches: readonly ArmedGlitch[];
+  /** The job execution this context belongs to, while the perform loop runs one. */
+  readonly execution?: TrackedExecution;
 }
 
 export interface RuntimeState {
@@ -115,6 +127,12 @@ export interface RuntimeState {
   marks: Uint32Array;
   /** Number of armed glitches not yet disarmed. */
   armed: number;
+  /**
+   * Number of job executions the perform loop is tracking. While non-zero,
+   * probes take the slow path and sites are never marked, so every probe
+   * stamps its site on its execution (what a leftover-work error names).
+   */
+  executing: number;
   readonly armedGlitches: Set<ArmedGlitch>;
   /** Site id → how many unfired armed glitches cover it. */
   mask: Uint16Array;
@@ -136,6 +154,7 @@ export function createState(host: ProbeHost): RuntimeState {
     epoch: 1,
     marks: new Uint32Array(capacity),
     armed: 0,
+    executing: 0,
     armedGlitches: new Set(),
     mask: new Uint16Array(capacity),
   };
@@ -169,7 +188,7 @@ export function clearMarks(state: RuntimeState, ids: Iterable<number>): void {
   for (const id of ids) state.marks[id] = 0;
 }
 
-/** Keeps the host's `on` flag equal to the number of active traces and armed glitches. */
+/** Keeps the host's `on` flag equal to the number of active traces, armed glitches and tracked executions. */
 export function updateOn(state: RuntimeState): void {
-  state.host.on = state.tracing + state.armed;
+  state.host.on = state.tracing + state.armed + state.executing;
 }

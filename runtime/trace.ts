@@ -52,7 +52,7 @@ export async function traceSites(run: () => unknown): Promise<TracedSite[]> {
   const active = beginTrace(state);
   try {
     const parent = state.scope.getStore();
-    const context: ScopeContext = { traces: [...(parent?.traces ?? []), active], glitches: parent?.glitches ?? [] };
+    const context: ScopeContext = { ...parent, traces: [...(parent?.traces ?? []), active], glitches: parent?.glitches ?? [] };
     await state.scope.run(context, run);
   } finally {
     endTrace(state, active);

@@ -23,7 +23,13 @@
  * scenario, named by the scenario (`before-line fixtures/jobs/transfer.ts:17`),
  * so failures read like failing tests and `-t` selects scenarios. Each
  * scenario runs inside its own test; the fake `Date` is installed only while
- * the clean run and each scenario run, and restored after.
+ * the clean run and each scenario run, and restored after (and once more
+ * after the file's last test, whatever else installed it).
+ *
+ * Lifecycle: `setup` runs, then the clean run, both while Vitest collects the
+ * file — before any `beforeAll` hook — so state the runs need must be made
+ * in `setup` (or at the top level), not in `beforeAll`. `teardown` runs in an
+ * `afterAll` of the block, after the last scenario (and the report).
  *
  * Vitest is imported lazily, inside `describeSimulation`: Vitest itself is
  * ESM-only, and a static import would make `require('faultline/vitest')`
@@ -32,6 +38,7 @@
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
 import { brandClass } from './errors.js';
+import { InvalidOptionError } from './harness-errors.js';
 import { writeReport } from './report.js';
 import { describeError, type RunRecord } from './scenario.js';
 import {
@@ -42,7 +49,11 @@ import {
   type SimulateOptions,
 } from './simulate.js';
 
-/** Options of {@link describeSimulation}: those of `simulate`, plus where to write the JSON report. */
+/**
+ * Options of {@link describeSimulation}: those of `simulate` (`setup` runs
+ * before the clean run, at collection; `teardown` after the last scenario),
+ * plus where to write the JSON report.
+ */
 export interface DescribeSimulationOptions extends SimulateOptions {
   /** Write the JSON report (see `writeReport`) of the scenarios that ran to this path after the block. */
   report?: string;
@@ -91,16 +102,24 @@ export async function describeSimulation(
   driver: JobDriver | (() => JobDriver | Promise<JobDriver>),
   options: DescribeSimulationOptions,
 ): Promise<PreparedSimulation> {
+  const { afterAll, describe, test } = await import('vitest');
+  // At the file's top level: the real Date is back after the file's last test, whoever installed the fake.
+  afterAll(() => restoreRealClock());
   const resolved = typeof driver === 'function' ? await driver() : driver;
+  if (options.setup !== undefined && typeof options.setup !== 'function') throw new InvalidOptionError('setup', options.setup, 'a function');
+  if (options.teardown !== undefined && typeof options.teardown !== 'function') throw new InvalidOptionError('teardown', options.teardown, 'a function');
   let prepared: PreparedSimulation;
   try {
+    await options.setup?.();
     prepared = await prepareSimulation(resolved, options);
+  } catch (error) {
+    await options.teardown?.();
+    throw error;
   } finally {
     restoreRealClock();
   }
   const results: ScenarioResult[] = [];
   const timeout = options.timeout;
-  const { afterAll, describe, test } = await import('vitest');
 
   describe(title, () => {
     test('clean run', () => {
@@ -122,10 +141,16 @@ export async function describeSimulation(
         timeout,
       );
     }
-    if (options.report !== undefined) {
-      const path = options.report;
+    if (options.report !== undefined || options.teardown !== undefined) {
+      // One hook, so the report is written before teardown whatever order Vitest runs hooks in.
       afterAll(async () => {
-        await writeReport(createReport(prepared, results), path, options.root !== undefined ? { root: options.root } : {});
+        try {
+          if (options.report !== undefined) {
+            await writeReport(createReport(prepared, results), options.report, options.root !== undefined ? { root: options.root } : {});
+          }
+        } finally {
+          await options.teardown?.();
+        }
       });
     }
   });

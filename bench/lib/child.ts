@@ -14,15 +14,23 @@ export class BenchChildError extends Error {
   }
 }
 
+/** Extra settings of a child: more `--import` modules (after tsx) and environment variables. */
+export interface ChildOptions {
+  imports?: string[];
+  env?: Record<string, string>;
+}
+
 /**
  * Runs `script` (a .ts file under bench/, run with tsx and --expose-gc) with
  * `args` passed as one JSON argument, and resolves with the JSON it printed.
  */
-export function runChild<T>(script: string, args: unknown): Promise<T> {
+export function runChild<T>(script: string, args: unknown, options: ChildOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, JSON.stringify(args)], {
+    const imports = ['tsx', ...(options.imports ?? [])].flatMap((module) => ['--import', module]);
+    const child = spawn(process.execPath, ['--expose-gc', ...imports, script, JSON.stringify(args)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...options.env },
     });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,5 +1,5 @@
 /**
- * Child process of the harness benchmarks (harness figures 5 and 6). Each
+ * Child process of the toy-job harness benchmarks (per-scenario cost, heap). Each
  * measurement runs in its own fresh process, so the site registry, JIT state
  * and heap of one fixture size never affect another. Generates a job fixture,
  * instruments it with faultline, writes it to a temp `.mjs` and imports it.

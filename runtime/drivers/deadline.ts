@@ -33,11 +33,13 @@ export async function withDeadline<T>(
   isConnectionFailure: (error: unknown) => boolean = looksLikeConnectionFailure,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let stop: () => void = () => {};
+  const timeout = new Promise<never>((resolve, reject) => {
     timer = setTimeout(
       () => reject(new DriverConnectionError(operation, `no answer from the server within ${ms} ms`)),
       ms,
     );
+    stop = resolve as () => void;
   });
   try {
     return await Promise.race([work(), timeout]);
@@ -49,6 +51,8 @@ export async function withDeadline<T>(
     throw error;
   } finally {
     clearTimeout(timer);
+    // Settle the race's loser too: a promise left pending in a job execution's context would count as its leftover work.
+    stop();
   }
 }
 

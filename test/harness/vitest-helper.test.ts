@@ -68,8 +68,8 @@ describe('faultline/vitest describeSimulation', () => {
   let filteredRun: Promise<{ json: JsonReport; reportPath: string }>;
   beforeAll(() => {
     // Both nested runs at once: they share nothing but the fixtures' source.
-    fullRun = nestedVitest('full', []);
-    filteredRun = nestedVitest('filtered', ['-t', 'transfer\\.ts:17$']);
+    fullRun = nestedVitest('full', ['transfer.sim']);
+    filteredRun = nestedVitest('filtered', ['transfer.sim', '-t', 'transfer\\.ts:17$']);
     // Awaited by the tests below; this only keeps an early failure from counting as unhandled.
     for (const run of [fullRun, filteredRun]) run.catch(() => undefined);
   });

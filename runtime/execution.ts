@@ -1,0 +1,225 @@
+/**
+ * One job execution as the perform loop runs it: inside its own async
+ * context, with the virtual clock elapsing, bounded by `maxExecutionMs`, and
+ * not over until the work it started and did not await has ended.
+ *
+ * Leftover work is found with Node's async_hooks, filtered to the
+ * execution's AsyncLocalStorage context (the same `runtimeState.scope` that
+ * carries traces and glitches): every promise, timer, immediate, tick,
+ * microtask and I/O request created in that context is live until it
+ * resolves, fires or completes. Sockets and servers are not counted — a
+ * connection pool's socket outlives every job by design — but a request on
+ * one is (its promise stays pending until the answer comes). An unref'd timer
+ * is not counted either: by Node's own rule it is not work that keeps the
+ * process alive. The hook is enabled only while the perform loop runs an
+ * execution, so idle code (and instrumented code outside runs) pays nothing.
+ *
+ * Where leftover work began: capturing a stack for every promise would cost
+ * more than the job, so each piece of work is stamped with the instrumented
+ * site its execution's context ran last when it was created (probes stamp it
+ * while executions are tracked, see host.ts). For `void send()` or
+ * `setTimeout(retry, 10)` that is the line doing it, or the last line inside
+ * the instrumented function it called; work begun in uninstrumented code is
+ * named by the instrumented line that led there.
+ */
+import { createHook } from 'node:async_hooks';
+// The module's own timer functions, not the globals: a test's fake timers (vi.useFakeTimers) must not stall the harness.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
+import { startElapsing, stopElapsing } from './clock.js';
+import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
+import { ExecutionTimeoutError, LeftoverWorkError } from './harness-errors.js';
+import { runtimeState } from './host.js';
+import { siteInfo } from './registry.js';
+import { newEpoch, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from './state.js';
+
+/** Default bound, in ms of real time, on the wait for an execution's leftover work. */
+export const DEFAULT_SETTLE_TIMEOUT_MS = 5_000;
+/** Default bound, in ms of real time, on one execution. */
+export const DEFAULT_MAX_EXECUTION_MS = 30_000;
+
+/** Async resource types that are work ending by itself (handles such as sockets are not). */
+const TRACKED_TYPES = new Set([
+  'PROMISE', 'Timeout', 'Immediate', 'TickObject', 'Microtask',
+  'FSREQCALLBACK', 'FSREQPROMISE', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP',
+  'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'SHUTDOWNWRAP', 'WRITEWRAP', 'UDPSENDWRAP',
+]);
+
+/** One live piece of work: its type, the site it was stamped with, and a timer's handle (to see it end or unref). */
+interface Work {
+  readonly type: string;
+  readonly site: number;
+  readonly timer?: TimerHandle;
+}
+
+/** What Node's Timeout and Immediate objects expose: `_destroyed` once fired (not repeating) or cleared. */
+interface TimerHandle {
+  hasRef(): boolean;
+  readonly _destroyed?: boolean;
+}
+
+/** An execution's tracked state. */
+class Execution implements TrackedExecution {
+  site = -1;
+  open = true;
+  readonly live = new Map<number, Work>();
+}
+
+/** asyncId → the execution whose work it is, for the resolve/after hooks. */
+const owners = new Map<number, Execution>();
+let enabled = 0;
+
+/**
+ * No `destroy` hook: with one, Node tracks every promise's garbage
+ * collection (a weak callback per promise), which would cost more than the
+ * tracking itself. Work ends instead when a promise resolves, when a
+ * one-shot callback (tick, microtask, I/O request) has run (`after`), and
+ * when a timer or immediate reads `_destroyed` (fired or cleared; checked
+ * while settling).
+ */
+const hook = createHook({
+  init(asyncId, type, _trigger, resource) {
+    if (!TRACKED_TYPES.has(type)) return;
+    const execution = runtimeState.scope.getStore()?.execution;
+    if (!(execution instanceof Execution) || !execution.open) return;
+    const timer = type === 'Timeout' || type === 'Immediate' ? (resource as TimerHandle) : undefined;
+    execution.live.set(asyncId, timer ? { type, site: execution.site, timer } : { type, site: execution.site });
+    owners.set(asyncId, execution);
+  },
+  promiseResolve: end,
+  after(asyncId) {
+    const execution = owners.get(asyncId);
+    if (execution === undefined) return;
+    const work = execution.live.get(asyncId);
+    // A promise ends when it resolves; a timer when it reads destroyed (an interval never does).
+    if (work === undefined || work.type === 'PROMISE' || (work.timer !== undefined && work.timer._destroyed !== true)) return;
+    end(asyncId);
+  },
+});
+
+function end(asyncId: number): void {
+  const execution = owners.get(asyncId);
+  if (execution === undefined) return;
+  owners.delete(asyncId);
+  execution.live.delete(asyncId);
+}
+
+/** Options of {@link performExecution}. */
+export interface ExecutionBounds {
+  settleTimeoutMs: number;
+  maxExecutionMs: number;
+}
+
+/**
+ * Performs `job` through `driver` as one tracked execution: the clock
+ * elapses from its start until its leftover work has ended.
+ *
+ * @throws ExecutionTimeoutError when the execution runs past `maxExecutionMs`.
+ * @throws LeftoverWorkError when its leftover work is still pending `settleTimeoutMs` after it returned.
+ */
+export async function performExecution(driver: JobDriver, job: PendingJob, retry: RetryOverride, bounds: ExecutionBounds): Promise<JobOutcome> {
+  const state = runtimeState;
+  const execution = new Execution();
+  begin(state);
+  startElapsing();
+  try {
+    const outcome = await bounded(job, bounds.maxExecutionMs, execution, () => {
+      const parent = state.scope.getStore();
+      const context: ScopeContext = { traces: parent?.traces ?? [], glitches: parent?.glitches ?? [], execution };
+      return state.scope.run(context, () => driver.perform(job, retry));
+    });
+    await settle(job, execution, bounds.settleTimeoutMs);
+    return outcome;
+  } finally {
+    close(execution);
+    stopElapsing();
+    finish(state);
+  }
+}
+
+function begin(state: RuntimeState): void {
+  if (state.executing++ === 0) {
+    // Sites marked before now must take the slow path again, to stamp their site.
+    newEpoch(state);
+    updateOn(state);
+  }
+  if (enabled++ === 0) hook.enable();
+}
+
+function finish(state: RuntimeState): void {
+  if (--enabled === 0) hook.disable();
+  if (--state.executing === 0) updateOn(state);
+}
+
+/** Stops tracking `execution` (its work still running, if it timed out, is no longer counted anywhere). */
+function close(execution: Execution): void {
+  execution.open = false;
+  for (const asyncId of execution.live.keys()) owners.delete(asyncId);
+  execution.live.clear();
+}
+
+/** Runs `perform`, rejecting with ExecutionTimeoutError past `ms` (the timer is made here, outside the execution's context). */
+async function bounded(job: PendingJob, ms: number, execution: Execution, perform: () => Promise<JobOutcome>): Promise<JobOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  let stop: () => void = () => {};
+  const timeout = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => reject(new ExecutionTimeoutError(job, ms, describeSite(execution.site))), ms);
+    stop = resolve as () => void;
+  });
+  try {
+    return await Promise.race([perform(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    stop(); // settles the losing promise, so nothing is left pending
+  }
+}
+
+/**
+ * Waits until `execution`'s work has ended: at once when none is live (the
+ * common case costs nothing), else on every turn of the event loop (first
+ * immediates, so microtask-only work is seen at once, then 1 ms timers).
+ */
+async function settle(job: PendingJob, execution: Execution, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (let turn = 0; ; turn++) {
+    dropEndedTimers(execution);
+    if (execution.live.size === 0) return;
+    if (performance.now() >= deadline) {
+      const pending = describePending(execution);
+      throw new LeftoverWorkError(job, describeSite([...execution.live.values()][0]!.site), pending, timeoutMs);
+    }
+    await new Promise<void>((resolve) => (turn < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+  }
+}
+
+/** Drops timers that ended without running (cleared) or that Node itself would not wait for (unref'd). */
+function dropEndedTimers(execution: Execution): void {
+  for (const [asyncId, work] of execution.live) {
+    if (work.timer !== undefined && (work.timer._destroyed === true || (work.type === 'Timeout' && !work.timer.hasRef()))) {
+      owners.delete(asyncId);
+      execution.live.delete(asyncId);
+    }
+  }
+}
+
+/** `["a Timeout begun at jobs/mail.ts:9", "2 promises begun at jobs/mail.ts:12"]`, oldest first. */
+function describePending(execution: Execution): string[] {
+  const groups = new Map<string, { type: string; site: number; count: number }>();
+  for (const work of execution.live.values()) {
+    const key = `${work.type} ${work.site}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { type: work.type, site: work.site, count: 1 });
+  }
+  return [...groups.values()].slice(0, 5).map(({ type, site, count }) => {
+    const what = type === 'PROMISE' ? (count === 1 ? 'a promise' : `${count} promises`) : count === 1 ? `a ${type}` : `${count} × ${type}`;
+    const where = describeSite(site);
+    return `${what} begun ${where ? `at ${where}` : 'outside instrumented code'}`;
+  });
+}
+
+/** `"fixtures/jobs/mail.ts:9"` for a site id, or undefined for none. */
+function describeSite(id: number): string | undefined {
+  if (id < 0) return undefined;
+  const site = siteInfo(runtimeState, id);
+  return site ? `${site.file.path}:${site.line}` : undefined;
+}
