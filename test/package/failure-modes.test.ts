@@ -48,18 +48,18 @@ interface Ran {
 }
 
 /** Runs a command in the project without blocking this process (a test's server must keep answering). */
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
+function run(command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: project, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd: project, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
 }
 
 /** Writes `code` to `file` in the project, runs it with node and returns the JSON it printed last. */
-async function script<T>(file: string, code: string, env: Record<string, string> = {}): Promise<T> {
+async function script<T>(file: string, code: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<T> {
   writeFileSync(join(project, file), code);
-  const ran = await run(process.execPath, [file], env);
+  const ran = await run(process.execPath, [file], env, timeoutMs);
   expect(ran.code, `${file}: ${ran.stderr}`).toBe(0);
   return JSON.parse(ran.stdout.trim().split('\n').pop()!) as T;
 }
@@ -203,11 +203,12 @@ describe('openStore on a Postgres host that accepts and never answers', () => {
 ${describeError}
 const url = 'postgres://app:s3cret@127.0.0.1:' + process.env.SILENT_PORT + '/orders';
 const started = performance.now();
-// A hang shows as a missing line on stdout: the test's timeout kills this script.
+// A hang shows as a missing line on stdout: the script is killed after 10 s.
 const error = await openStore(url, { connectTimeoutMs: 300 }).then(async (store) => { await store.close(); }, (error) => error);
 console.log(JSON.stringify({ error: describeError(error, StoreConnectionError), elapsed: performance.now() - started }));
 `,
       { SILENT_PORT: String(port) },
+      10_000,
     );
     expect(result.error).toMatchObject({ name: 'StoreConnectionError', instance: true });
     expect(result.error!.message).toBe(`cannot open store postgres://app:***@127.0.0.1:${port}/orders: the server did not answer within 300 ms (connectTimeoutMs)`);
@@ -282,12 +283,21 @@ console.log(JSON.stringify(db.prepare("select name from sqlite_master where type
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html.match(/<img/g)).toBeNull();
 
-    const bad = { ...report, scenarios: [{ ...report.scenarios[0], performed: [{ ...execution, attempt: markup }] }] };
-    writeFileSync(join(project, 'bad.json'), JSON.stringify(bad));
-    const refused = await run(bin(), ['report', 'bad.json', '-o', 'bad.html']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('faultline: bad.json is not a faultline report: scenarios[0].performed[0].attempt: expected a positive integer, got a string\n');
-    expect(readdirSync(project)).not.toContain('bad.html');
+    // The fields the page prints without quotes around them (a kind, a line, an attempt) are checked, not rendered.
+    const scenario = report.scenarios[0]!;
+    const poisoned: [string, object, string][] = [
+      ['scenarios[0].performed[0].attempt', { ...scenario, performed: [{ ...execution, attempt: markup }] }, 'a positive integer'],
+      ['scenarios[0].kind', { ...scenario, kind: markup }, 'one of "before-line", "after-line", "before-call", "before-return"'],
+      ['scenarios[0].line', { ...scenario, line: markup }, 'a positive integer'],
+    ];
+    for (const [field, bad, expected] of poisoned) {
+      writeFileSync(join(project, 'bad.json'), JSON.stringify({ ...report, scenarios: [bad] }));
+      const refused = await run(bin(), ['report', 'bad.json', '-o', 'bad.html']);
+      expect(refused.code, field).toBe(1);
+      expect(refused.stdout, field).toBe('');
+      expect(refused.stderr, field).toBe(`faultline: bad.json is not a faultline report: ${field}: expected ${expected}, got a string\n`);
+      expect(readdirSync(project), field).not.toContain('bad.html');
+    }
   });
 });
 
