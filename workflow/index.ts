@@ -5,6 +5,7 @@ export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type Wo
 export { openStore, WorkflowStore, type OpenStoreOptions, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
 export { idempotencyKey } from './key.js';
 export { canonicalJson, type JsonValue } from './json.js';
+export { redactConnectionString } from './redact.js';
 export { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
 export type { StoreTarget, DialectKind } from './dialects.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';
