@@ -162,8 +162,8 @@ module.exports = {
   forbidden: withExceptions(RULES),
   options: {
     doNotFollow: { path: 'node_modules' },
-    // Separate projects (fixtures/projects), syntax samples (fixtures/corpus) and build output are not rooms.
-    exclude: { path: '^(node_modules|dist|[.]tmp|[.]git|coverage|fixtures/(corpus|projects))/' },
+    // Separate projects (fixtures/projects), syntax samples (fixtures/corpus), build and test output and dot-directories (.tmp, .git, .faultline) are not rooms.
+    exclude: { path: '^(node_modules|dist|coverage|test-results|[.][^/]+|fixtures/(corpus|projects))/' },
     tsConfig: { fileName: 'tsconfig.json' },
     // Type-only imports cross boundaries too.
     tsPreCompilationDeps: true,
