@@ -2,10 +2,11 @@
  * `s.ctx`: a durable JSON key/value bag per execution. Values are validated
  * (canonical JSON) before anything is written; in a transactional step every
  * read and write goes through the step's transaction, so a rollback takes the
- * step's context writes with it.
+ * step's context writes with it. Every write is fenced by the execution's lease.
  */
 import { canonicalJson } from './canonical-json.js';
-import { CorruptedRowError, InvalidArgumentError } from './errors.js';
+import type { DialectKind } from './dialects.js';
+import { CorruptedRowError, InvalidArgumentError, LeaseLostError } from './errors.js';
 import * as q from './queries.js';
 
 /** The context bag a step sees as `s.ctx`. */
@@ -18,8 +19,21 @@ export interface WorkflowContext {
   fetch<T>(key: string, compute: () => T | Promise<T>): Promise<T>;
 }
 
-/** A context bound to one execution and one executor (the store or a step's transaction). */
-export function createContext(db: q.Executor, executionId: string): WorkflowContext {
+/** Who writes through a context: the execution, the lease holder fencing its writes, and the step (for LeaseLostError). */
+export interface ContextWriter {
+  executionId: string;
+  owner: string;
+  step: string;
+  dialect: DialectKind;
+}
+
+/**
+ * A context bound to one execution and one executor (the store or a step's
+ * transaction). Writes are fenced by the lease: a holder that lost it writes
+ * nothing and gets {@link LeaseLostError}.
+ */
+export function createContext(db: q.Executor, writer: ContextWriter): WorkflowContext {
+  const { executionId } = writer;
   const get = async <T>(key: string): Promise<T | undefined> => {
     checkKey(key);
     const text = await q.readContextValue(db, executionId, key);
@@ -32,7 +46,8 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
   };
   const set = async (key: string, value: unknown): Promise<void> => {
     checkKey(key);
-    await q.writeContextValue(db, executionId, key, canonicalJson(value, `context value "${key}"`));
+    const written = await q.writeContextValue(db, writer.dialect, executionId, writer.owner, key, canonicalJson(value, `context value "${key}"`));
+    if (!written) throw new LeaseLostError(executionId, writer.step);
   };
   return {
     get,

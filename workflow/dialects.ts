@@ -3,12 +3,14 @@
  * queries module needs to know about. Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
+import { resolve as resolvePath } from 'node:path';
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import { InvalidArgumentError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import type { RenewalConnection } from './lease-renewal.js';
 
 /** Which SQL dialect the store speaks. */
 export type DialectKind = 'sqlite' | 'postgres';
@@ -28,6 +30,8 @@ export interface OpenedDatabase {
   close(): Promise<void>;
   /** For a one-connection database (SQLite, PGlite): the object a transactional step's transaction holds. */
   singleConnection?: object;
+  /** How the lease renewer thread opens a connection of its own; absent when it cannot (see lease-renewal.ts). */
+  renewal?: RenewalConnection;
 }
 
 /** The embedded default when `openStore()` is called without a target. */
@@ -76,7 +80,9 @@ async function openSqlite(path: string, busyTimeoutMs: number): Promise<OpenedDa
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<any>({ dialect: new OneConnectionSqliteDialect(sqlite) });
-  return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite };
+  // An in-memory database is private to its connection: no second one can renew leases in it.
+  const renewal = sqlite.memory ? undefined : { sqlite: resolvePath(sqlite.name), busyTimeoutMs };
+  return { db, dialect: 'sqlite', close: () => db.destroy(), singleConnection: sqlite, ...(renewal ? { renewal } : {}) };
 }
 
 async function openPostgres(url: string): Promise<OpenedDatabase> {
@@ -86,7 +92,7 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('connect', usePreparedStatements);
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', close: () => db.destroy(), renewal: { postgres: url, connectTimeoutMs: 10_000 } };
 }
 
 /** Names of the engine's statements that Postgres connections prepare, by SQL text. */

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
 import { InvalidArgumentError } from './errors.js';
+import { OffThreadRenewer } from './lease-renewal.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
@@ -84,6 +85,8 @@ export class WorkflowStore<DB = any> {
     private readonly closeDatabase: () => Promise<void>,
     /** @internal the one connection's database object of a SQLite or PGlite store (see held-connection.ts). */
     readonly singleConnection?: object,
+    /** @internal renews this store's leases from the renewer thread; absent when only the event loop can (see lease-renewal.ts). */
+    readonly renewer?: OffThreadRenewer,
   ) {}
 
   /** @internal the same Kysely, typed for faultline's tables. */
@@ -136,6 +139,7 @@ export class WorkflowStore<DB = any> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.renewer?.close();
     await this.closeDatabase();
   }
 }
@@ -161,5 +165,7 @@ export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_UR
     await opened.close();
     throw error;
   }
-  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection);
+  const db = opened.db as Kysely<FaultlineSchema>;
+  const renewer = opened.renewal ? new OffThreadRenewer(opened.renewal, db) : undefined;
+  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection, renewer);
 }
