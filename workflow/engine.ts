@@ -158,7 +158,7 @@ interface Run<DB> {
 type Boundary = { kind: 'next'; position: Position } | { kind: 'done'; status: 'finished' | 'halted' };
 
 async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
-  const renewal = await startRenewal(r);
+  const renewal = startRenewal(r);
   try {
     let position = start;
     for (;;) {
@@ -273,7 +273,7 @@ function errorClass(error: unknown): string {
 }
 
 /** Renews the lease while steps run: off the main thread when the store allows it (see lease-renewal.ts). */
-function startRenewal<DB>(r: Run<DB>): Promise<Renewal> | Renewal {
+function startRenewal<DB>(r: Run<DB>): Renewal {
   const lease = { id: r.executionId, owner: r.owner, leaseMs: r.leaseMs, maxBlockedMs: r.maxBlockedMs };
   return r.store.renewer ? r.store.renewer.hold(lease) : renewOnLoop(r.db, r.store.dialect, lease);
 }

@@ -80,10 +80,10 @@ class RenewerThread {
   #holds = 0;
   #beating: NodeJS.Timeout | undefined;
   #nextStore = 1;
-  /** False once the thread exited. */
+  /** False once the thread exited (it should not). */
   alive = true;
 
-  constructor(onExit: () => void) {
+  constructor() {
     this.#beat();
     this.#worker = new Worker(RENEWER_THREAD_SOURCE, {
       eval: true,
@@ -94,7 +94,6 @@ class RenewerThread {
     this.#worker.on('message', (reply: Reply) => this.#waiting.get(reply.store)?.(reply));
     const fail = (message: string) => {
       this.alive = false;
-      onExit();
       for (const [store, resolve] of this.#waiting) resolve({ type: 'failed', store, message });
     };
     this.#worker.on('error', (error) => fail(`the lease renewer thread failed: ${error.message}`));
@@ -103,12 +102,14 @@ class RenewerThread {
     this.#worker.unref();
   }
 
+  /** A number naming a store to the thread. */
   newStore(): number {
     return this.#nextStore++;
   }
 
   /** Posts `message` about `store` and waits for the thread's reply. */
   request(store: number, message: object): Promise<Reply> {
+    if (!this.alive) return Promise.resolve({ type: 'failed', store, message: 'the lease renewer thread is gone' });
     return new Promise((resolve) => {
       // Referenced while a caller waits for the reply, so the process does not exit under it.
       this.#worker.ref();
@@ -142,15 +143,15 @@ class RenewerThread {
   }
 }
 
+/**
+ * The process's one renewer thread, started by the first store that needs it.
+ * It idles (no timer, no connection, unref'd) once every store closed: a
+ * process opening and closing stores repeatedly does not pay its start each time.
+ */
 let thread: RenewerThread | undefined;
 
 function renewerThread(): RenewerThread {
-  if (!thread) {
-    const started: RenewerThread = new RenewerThread(() => {
-      if (thread === started) thread = undefined;
-    });
-    thread = started;
-  }
+  if (!thread?.alive) thread = new RenewerThread();
   return thread;
 }
 
@@ -160,12 +161,13 @@ function modulePath(name: string): string {
 }
 
 /**
- * One store's renewal from the renewer thread. The thread's connection is
- * opened at the first hold; if it cannot be, the store renews on its main loop
- * instead and says so once (a process warning).
+ * One store's renewal from the renewer thread. {@link open} (awaited by
+ * openStore) opens the thread's connection for the store, so that starting
+ * an execution's renewal waits for nothing; if it cannot be opened, the store
+ * renews on its main loop instead and says so once (a process warning).
  */
 export class OffThreadRenewer {
-  #opened: Promise<{ thread: RenewerThread; store: number } | undefined> | undefined;
+  #opened: { thread: RenewerThread; store: number } | undefined;
   #closed = false;
 
   constructor(
@@ -173,12 +175,32 @@ export class OffThreadRenewer {
     private readonly db: q.Executor,
   ) {}
 
-  /** Starts renewing `lease` (from the thread, or on the loop when the thread has no connection). */
-  async hold(lease: HeldLease): Promise<Renewal> {
-    let opened = await (this.#opened ??= this.#open());
-    // A thread that died (it should not) is replaced for the holds that follow.
-    if (opened && !opened.thread.alive) opened = await (this.#opened = this.#open());
-    if (!opened) return renewOnLoop(this.db, this.#dialect, lease);
+  get #dialect(): DialectKind {
+    return 'sqlite' in this.connection ? 'sqlite' : 'postgres';
+  }
+
+  /** Opens the store's connection in the renewer thread (starting the thread if needed). */
+  async open(): Promise<void> {
+    const current = renewerThread();
+    const store = current.newStore();
+    let reply: Reply;
+    try {
+      const connection = { ...this.connection, module: modulePath(this.#dialect === 'sqlite' ? 'better-sqlite3' : 'pg') };
+      reply = await current.request(store, { type: 'open', connection, statement: q.RENEW_LEASE[this.#dialect] });
+    } catch (error) {
+      reply = { type: 'failed', store, message: (error as Error).message };
+    }
+    if (reply.type === 'failed') {
+      process.emitWarning(`faultline: leases renew on the main event loop (a step blocking it longer than the lease can lose it): ${reply.message}`, 'FaultlineLeaseWarning');
+      return;
+    }
+    this.#opened = { thread: current, store };
+  }
+
+  /** Starts renewing `lease`: from the thread, or on the main loop when the thread has no connection for this store. */
+  hold(lease: HeldLease): Renewal {
+    const opened = this.#opened;
+    if (!opened || !opened.thread.alive || this.#closed) return renewOnLoop(this.db, this.#dialect, lease);
     opened.thread.hold(opened.store, lease);
     return {
       async stop() {
@@ -187,35 +209,11 @@ export class OffThreadRenewer {
     };
   }
 
-  get #dialect(): DialectKind {
-    return 'sqlite' in this.connection ? 'sqlite' : 'postgres';
-  }
-
-  async #open(): Promise<{ thread: RenewerThread; store: number } | undefined> {
-    let reply: Reply;
-    const current = renewerThread();
-    const store = current.newStore();
-    try {
-      const connection = { ...this.connection, module: modulePath(this.#dialect === 'sqlite' ? 'better-sqlite3' : 'pg') };
-      reply = await current.request(store, { type: 'open', connection, statement: q.leaseRenewalStatement(this.#dialect) });
-    } catch (error) {
-      reply = { type: 'failed', store, message: (error as Error).message };
-    }
-    if (reply.type === 'failed') {
-      process.emitWarning(`faultline: leases renew on the main event loop (a step blocking it longer than the lease can lose it): ${reply.message}`, 'FaultlineLeaseWarning');
-      return undefined;
-    }
-    if (this.#closed) {
-      await current.request(store, { type: 'close' });
-      return undefined;
-    }
-    return { thread: current, store };
-  }
-
-  /** Closes the thread's connection for this store (the thread itself idles until the process exits). */
+  /** Closes the thread's connection for this store (and with it the store's holds). Idempotent. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-    const opened = await this.#opened?.catch(() => undefined);
-    if (opened) await opened.thread.request(opened.store, { type: 'close' });
+    const opened = this.#opened;
+    if (opened?.thread.alive) await opened.thread.request(opened.store, { type: 'close' });
   }
 }

@@ -163,15 +163,11 @@ export async function acquireLease(db: Executor, id: string, owner: string, now:
   return result.numUpdatedRows === 1n;
 }
 
-const RENEW_LEASE = byDialect(`update faultline_executions set lease_expires_at = ? where id = ? and lease_owner = ?`);
-
 /**
- * The fenced lease renewal's text (parameters: new expiry, execution id,
- * owner), for the renewer thread's own connection (see lease-renewal.ts).
+ * The fenced lease renewal (parameters: new expiry, execution id, owner).
+ * Exported as text for the renewer thread's own connection (see lease-renewal.ts).
  */
-export function leaseRenewalStatement(dialect: DialectKind): string {
-  return RENEW_LEASE[dialect];
-}
+export const RENEW_LEASE = byDialect(`update faultline_executions set lease_expires_at = ? where id = ? and lease_owner = ?`);
 
 /** Fenced: extends the lease; false when it was lost. */
 export async function renewLease(db: Executor, dialect: DialectKind, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {

@@ -165,7 +165,7 @@ export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_UR
     await opened.close();
     throw error;
   }
-  const db = opened.db as Kysely<FaultlineSchema>;
-  const renewer = opened.renewal ? new OffThreadRenewer(opened.renewal, db) : undefined;
+  const renewer = opened.renewal ? new OffThreadRenewer(opened.renewal, opened.db as Kysely<FaultlineSchema>) : undefined;
+  await renewer?.open();
   return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection, renewer);
 }
