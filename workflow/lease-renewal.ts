@@ -31,8 +31,13 @@ import type { DialectKind } from './dialects.js';
 import * as q from './queries.js';
 import { RENEWER_THREAD_SOURCE } from './renewer-thread.js';
 
-/** How often the main loop proves it is alive to the renewer thread; the resolution of `maxBlockedMs`. */
-export const HEARTBEAT_MS = 100;
+/**
+ * How often the main loop proves it is alive to the renewer thread, while any
+ * execution holds a lease: the resolution of `maxBlockedMs` (a loop counts as
+ * blocked once silent for `maxBlockedMs` plus this). Coarse on purpose: each
+ * beat is a timer callback competing with the application's own work.
+ */
+export const HEARTBEAT_MS = 1000;
 
 /** How a store's renewer thread reaches its database with a connection of its own. */
 export type RenewalConnection = { sqlite: string; busyTimeoutMs: number } | { postgres: string; connectTimeoutMs: number };
