@@ -11,9 +11,11 @@
  *
  * The thread renews only while the main thread's heartbeat (a shared
  * timestamp the main loop refreshes every {@link HEARTBEAT_MS}) is at most
- * `maxBlockedMs` old: a process hung for good still loses its keys. It never
- * keeps the process alive (unref'd), and dies with it: a dead process's leases
- * expire after at most `leaseMs`.
+ * `maxBlockedMs` old (plus one beat): a process hung for good still loses its
+ * keys. It never keeps the process alive (unref'd), and dies with it: a dead
+ * process's leases expire after at most `leaseMs`. (A SQLite transaction holds
+ * the file's write lock, which stops the thread's UPDATE too: a slow
+ * transactional step renews inside its own transaction, see engine.ts.)
  *
  * Other stores (PGlite, `:memory:` SQLite, a caller's `{ db }` Kysely) have no
  * second connection to offer, and renew on the main loop ({@link renewOnLoop}):
