@@ -123,7 +123,10 @@ async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: nu
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs) });
+  // allowExitOnIdle unrefs the idle timer a released connection starts: that
+  // timer is the pool's housekeeping, not work of the job whose query released
+  // it, so the harness must not wait for it (nor should it keep a process alive).
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true });
   pool.on('connect', usePreparedStatements);
   // Loaded here, not at the top: queries.ts imports this module.
   const { makeSessionReadOnly } = readOnly ? await import('./queries.js') : {};
