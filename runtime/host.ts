@@ -84,7 +84,7 @@ function attachProbes(state: RuntimeState): void {
   }
 
   function r<T>(id: number, value: T): T {
-    if (state.marks[id] !== state.epoch) probeSlowPath(state, id, value, r);
+    if (state.marks[id] !== state.epoch) return returnSlowPath(state, id, value, r);
     return value;
   }
 
@@ -135,22 +135,34 @@ function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, val
     if (armed.test !== null && value !== NO_VALUE && !armed.test(value)) continue;
     disarmSites(state, armed);
     armed.fired = true;
-    abandon(value);
     throw armed.error(probe);
   }
 }
 
 /**
- * A before-return glitch on a function returning an in-flight promise fails
- * the caller while that promise's work goes on unawaited. No real transient
- * failure strikes between making a promise and returning it, so the orphan's
- * eventual rejection is an artefact of the glitch: mark it handled rather than
- * let it surface as an unhandled rejection (which would crash a Node process).
+ * A return probe that may fire. A before-return glitch on a function that
+ * returns an in-flight promise (or thenable) fails the caller only once that
+ * work has settled: its effects happened and the caller still sees the
+ * failure, as when a reply is lost after the work committed. Failing at once
+ * instead would leave the work running unawaited past the failed execution —
+ * into its retry and the next scenario — which no real transient failure
+ * does, since none strikes between making a promise and returning it.
  */
-function abandon(value: unknown): void {
-  if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
-    Promise.resolve(value as PromiseLike<unknown>).catch(() => {});
+function returnSlowPath<T>(state: RuntimeState, id: number, value: T, probe: Function): T {
+  try {
+    probeSlowPath(state, id, value, probe);
+  } catch (error) {
+    if (!isThenable(value)) throw error;
+    const fail = (): never => {
+      throw error;
+    };
+    return Promise.resolve(value).then(fail, fail) as T;
   }
+  return value;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** Removes an armed glitch's sites from the mask (after it fired, or when its run ends). */

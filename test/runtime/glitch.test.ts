@@ -156,20 +156,33 @@ describe('withGlitch at calls', () => {
 });
 
 describe('withGlitch at returns', () => {
-  it('marks an abandoned in-flight promise handled, so its later rejection is not unhandled', async () => {
+  it('on an in-flight promise, fails the caller once that work has settled, with no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       const glitch = Glitch.beforeReturn('later');
-      const failing = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('orphaned work failed')), 5));
-      await withGlitch(glitch, () => {
-        expect(thrown(() => bank.later(failing))).toBeInstanceOf(TransientError);
+      let settled = false;
+      const failing = () =>
+        new Promise<never>((_, reject) =>
+          setTimeout(() => {
+            settled = true;
+            reject(new Error('the work failed'));
+          }, 5),
+        );
+      let returned: Promise<unknown> | undefined;
+      await withGlitch(glitch, async () => {
+        returned = bank.later(failing) as Promise<unknown>;
+        const outcome = await returned.then(() => 'resolved', (error: unknown) => error);
+        // The work ran to its end before the caller saw the glitch's error: none of it is left running.
+        expect(settled).toBe(true);
+        expect(outcome).toBeInstanceOf(TransientError);
       });
+      expect(glitch.executed).toBe(true);
       await new Promise((r) => setTimeout(r, 30));
       expect(unhandled).toEqual([]);
-      // Without a glitch the caller still sees the rejection.
-      await expect(bank.later(failing)).rejects.toThrow('orphaned work failed');
+      // Without a glitch the caller sees the work's own rejection.
+      await expect(bank.later(failing)).rejects.toThrow('the work failed');
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
