@@ -112,6 +112,8 @@ class MappingWriter {
   private previousLine = 0;
   private previousColumn = 0;
   private lineHasSegment = false;
+  /** Offset of the first newline at or after the last copied text (`code.length` if none): found once per line, so a file on one line is not rescanned per insertion. */
+  private nextNewline = -1;
 
   constructor(private readonly code: string) {}
 
@@ -134,8 +136,11 @@ class MappingWriter {
   original(from: number, to: number): void {
     let start = from;
     while (start < to) {
-      let newline = this.code.indexOf('\n', start);
-      if (newline === -1 || newline > to) newline = to;
+      if (this.nextNewline < start) {
+        const found = this.code.indexOf('\n', start);
+        this.nextNewline = found === -1 ? this.code.length : found;
+      }
+      const newline = Math.min(this.nextNewline, to);
       const length = newline - start;
       if (length > 0) {
         this.segment();
