@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
 import { BASE_ID, HOST_ID, type SiteKind, VALUE_ID } from '../runtime/protocol.js';
-import { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
 import { Insertions, type SourceMapLike } from './insertions.js';
+import { LARGE_STACK_MB, parseOnLargeStack } from './parse-on-large-stack.js';
 import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
 
 /** One probe the instrumenter emitted, in emission order. */
@@ -56,6 +57,7 @@ const SEMICOLON = 59;
  * its probe sites. A file with nothing to probe is returned unchanged.
  *
  * @throws {InstrumentSyntaxError} when the code does not parse (names `file:line:column`).
+ * @throws {InstrumentDepthError} when the code nests deeper than the parser can follow (names the file).
  * @throws {InstrumentInputError} when `code`/`filename` are not strings or the extension is unknown.
  */
 export function instrument(code: string, filename: string, options: InstrumentOptions = {}): InstrumentResult {
@@ -66,7 +68,13 @@ export function instrument(code: string, filename: string, options: InstrumentOp
 
   const edits = new Insertions();
   const walker = new Walker(code, edits, file);
-  walker.walk(program.body as Node[]);
+  try {
+    walker.walk(program.body as Node[]);
+  } catch (error) {
+    // The walk itself does not recurse; a rule's helper on a pathological input might.
+    if (error instanceof RangeError) throw new InstrumentDepthError(file, `nesting too deep to instrument (${error.message})`, { cause: error });
+    throw error;
+  }
   const sites = walker.sites;
   if (sites.length > 0) {
     // Before the first statement (so after any hashbang and directive prologue), ahead of its own probes.
@@ -109,14 +117,24 @@ function parseProgram(code: string, filename: string, file: string): Node {
     errorRecovery: false,
     plugins,
   };
+  let failure: { name: string; message: string; loc?: { line: number; column: number } };
   try {
     return parse(code, parserOptions).program as unknown as Node;
   } catch (error) {
-    const loc = (error as { loc?: { line: number; column: number } }).loc;
-    if (loc === undefined) throw error;
-    const reason = String((error as Error).message).replace(/ \(\d+:\d+\)$/, '');
-    throw new InstrumentSyntaxError(file, loc.line, loc.column + 1, reason, { cause: error });
+    failure = error as Error & { loc?: { line: number; column: number } };
   }
+  // The parser recurses once per nesting level: retry where the stack is deep enough.
+  if (failure.name === 'RangeError' && failure.loc === undefined) {
+    const retried = parseOnLargeStack(code, parserOptions);
+    if ('program' in retried) return retried.program;
+    failure = retried.error;
+    if (failure.name === 'RangeError' && failure.loc === undefined) {
+      throw new InstrumentDepthError(file, `nesting too deep to parse, even on a ${LARGE_STACK_MB} MB stack (${failure.message}); exclude the file from instrumentation`);
+    }
+  }
+  if (failure.loc === undefined) throw failure;
+  const reason = String(failure.message).replace(/ \(\d+:\d+\)$/, '');
+  throw new InstrumentSyntaxError(file, failure.loc.line, failure.loc.column + 1, reason, { cause: failure });
 }
 
 /**

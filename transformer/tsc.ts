@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
-import { InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 import { instrument } from './instrument.js';
 import { originalOffsets } from './insertion-map.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
@@ -104,15 +104,24 @@ function instrumentSourceFile(
   try {
     result = instrument(sourceFile.text, sourceFile.fileName, { root: matcher.root });
   } catch (error) {
-    if (!(error instanceof InstrumentSyntaxError)) throw error;
-    const start = ts.getPositionOfLineAndCharacter(sourceFile, error.line - 1, error.column - 1);
+    if (!(error instanceof InstrumentSyntaxError || error instanceof InstrumentDepthError)) throw error;
+    const start = error instanceof InstrumentSyntaxError ? ts.getPositionOfLineAndCharacter(sourceFile, error.line - 1, error.column - 1) : 0;
     report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start, length: 1, messageText: `faultline/tsc: ${error.message}` });
     return sourceFile;
   }
   if (result.sites.length === 0) return sourceFile;
   const scriptKind = (sourceFile as { scriptKind?: TS.ScriptKind }).scriptKind;
   const reparsed = ts.createSourceFile(sourceFile.fileName, result.code, sourceFile.languageVersion, true, scriptKind);
-  const statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
+  let statements;
+  try {
+    statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
+  } catch (error) {
+    // The graft follows TypeScript's recursive visitors, which a deeply nested file can outrun.
+    if (!(error instanceof RangeError)) throw error;
+    const depth = new InstrumentDepthError(path.relative(matcher.root, sourceFile.fileName).split(path.sep).join('/'), `nesting too deep to instrument (${error.message})`, { cause: error });
+    report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start: 0, length: 1, messageText: `faultline/tsc: ${depth.message}` });
+    return sourceFile;
+  }
   return ts.factory.updateSourceFile(sourceFile, statements);
 }
 

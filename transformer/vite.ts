@@ -16,7 +16,7 @@ import {
   resolveIncludeOptions,
   stripQuery,
 } from './include.js';
-import { InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 
 /** Options of the Vite plugin. */
 export interface FaultlinePluginOptions extends IncludeOptions {
@@ -76,6 +76,7 @@ export default function faultline(options: FaultlinePluginOptions = {}): Plugin 
         // Probe text maps nowhere, so coverage tools never count probes as statements or functions.
         return { code: result.code, map: unmapInsertions(code, result.code, result.map) as never };
       } catch (error) {
+        if (error instanceof InstrumentDepthError) this.error({ message: error.message, id: file });
         if (!(error instanceof InstrumentSyntaxError)) throw error;
         // Vite prints id + loc as file:line:column and shows the code frame (its columns are 0-based).
         this.error({ message: error.message, id: file, loc: { file, line: error.line, column: error.column - 1 } });
