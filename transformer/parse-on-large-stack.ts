@@ -60,6 +60,8 @@ export function parseOnLargeStack(code: string, options: ParserOptions): { progr
     workerData: { code, options, parser, signal, port: port2 },
     transferList: [port2],
     resourceLimits: { stackSizeMb: LARGE_STACK_MB },
+    // Not the parent's `--import faultline/register` (or any loader): the parse needs none, and a loader thread waiting on it would wait forever.
+    execArgv: [],
   });
   try {
     Atomics.wait(signal, 0, 0, TIMEOUT_MS);
