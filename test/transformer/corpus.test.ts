@@ -1,8 +1,7 @@
 /**
  * The syntax corpus (fixtures/corpus, one file per form that breaks naive
  * instrumenters, plus generated forms too large to commit: deep nesting, a
- * multi-MB line)
- * instrumenters) runs plain and instrumented, with no runtime loaded (the stub
+ * multi-MB line) runs plain and instrumented, with no runtime loaded (the stub
  * host): same result or error, same `this`, same line count, and every probe
  * on its statement's line.
  */
