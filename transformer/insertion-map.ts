@@ -4,8 +4,8 @@
  * from inserted ones (tsc grafts nodes; Vite hands coverage tools a map in
  * which probe text maps nowhere).
  */
+import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import { GLOBAL_NAME, HOST_ID } from '../runtime/protocol.js';
-import { BASE64, vlq } from './insertions.js';
 
 /**
  * For each offset of `code` (the instrumented text), the offset of the same
@@ -17,19 +17,12 @@ export function originalOffsets(text: string, code: string, map: { mappings: str
   const toNew = new Int32Array(text.length).fill(-1);
   const oldLines = lineStarts(text);
   const newLines = lineStarts(code);
-  let srcLine = 0;
-  let srcCol = 0;
-  map.mappings.split(';').forEach((segments: string, genLine: number) => {
-    let genCol = 0;
-    if (!segments) return;
-    for (const segment of segments.split(',')) {
-      const fields = decodeVlq(segment);
-      genCol += fields[0]!;
-      if (fields.length < 4) continue;
-      srcLine += fields[2]!;
-      srcCol += fields[3]!;
-      const generated = newLines[genLine]! + genCol;
-      const old = oldLines[srcLine]! + srcCol;
+  const lines = decode(map.mappings);
+  for (let genLine = 0; genLine < lines.length; genLine++) {
+    for (const segment of lines[genLine]!) {
+      if (segment.length === 1) continue;
+      const generated = newLines[genLine]! + segment[0];
+      const old = oldLines[segment[2]]! + segment[3];
       // A map may also mark where an insertion went (its first character maps to the insertion point).
       // The original character is the one that matches and comes last: insertions precede the text at their position.
       if (old >= text.length || text.charCodeAt(old) !== code.charCodeAt(generated)) continue;
@@ -37,7 +30,7 @@ export function originalOffsets(text: string, code: string, map: { mappings: str
       toNew[old] = generated;
       toOld[generated] = old;
     }
-  });
+  }
   return toOld;
 }
 
@@ -49,27 +42,6 @@ function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
-}
-
-const BASE64_VALUE = new Map([...BASE64].map((char, i) => [char, i]));
-
-/** Decodes one source-map segment (base64 VLQ) into its relative fields. */
-function decodeVlq(segment: string): number[] {
-  const fields: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of segment) {
-    const digit = BASE64_VALUE.get(char)!;
-    value += (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-    } else {
-      fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return fields;
 }
 
 /**
@@ -89,26 +61,20 @@ export function unmapInsertions<T extends { mappings: string }>(text: string, co
   const toOld = originalOffsets(text, code, map);
   const newLines = lineStarts(code);
   const oldLines = lineStarts(text);
-  const out: string[] = [];
-  let previousGenerated = 0;
+  const out: SourceMapSegment[][] = [];
   let previousLine = 0;
-  let previousColumn = 0;
-  let segments: string[] = [];
+  let segments: SourceMapSegment[] = [];
   const mapTo = (generatedColumn: number, old: number) => {
     let oldLine = previousLine;
     while (oldLine + 1 < oldLines.length && oldLines[oldLine + 1]! <= old) oldLine++;
     while (oldLines[oldLine]! > old) oldLine--;
-    const column = old - oldLines[oldLine]!;
-    segments.push(vlq(generatedColumn - previousGenerated) + 'A' + vlq(oldLine - previousLine) + vlq(column - previousColumn));
-    previousGenerated = generatedColumn;
+    segments.push([generatedColumn, 0, oldLine, old - oldLines[oldLine]!]);
     previousLine = oldLine;
-    previousColumn = column;
   };
   for (let line = 0; line < newLines.length; line++) {
     const start = newLines[line]!;
     const end = line + 1 < newLines.length ? newLines[line + 1]! - 1 : code.length;
     segments = [];
-    previousGenerated = 0;
     for (let g = start; g < end; g++) {
       const old = toOld[g]!;
       // One segment per run of original text (a run maps linearly), one per run of inserted text.
@@ -123,15 +89,14 @@ export function unmapInsertions<T extends { mappings: string }>(text: string, co
       const next = runEnd < end ? code.slice(runEnd, runEnd + 40) : '';
       // A class declaration is no statement to coverage tools, so a line probe before it would add its line.
       if (OWN_LINE_PROBES.some((probe) => run.includes(probe)) || CLASS_START.test(next)) {
-        segments.push(vlq(g - start - previousGenerated));
-        previousGenerated = g - start;
+        segments.push([g - start]);
       } else {
         const after = runEnd < end ? toOld[runEnd]! : -1;
         const before = g > start ? toOld[g - 1]! + 1 : -1;
         mapTo(g - start, after >= 0 ? after : before >= 0 ? before : 0);
       }
     }
-    out.push(segments.join(','));
+    out.push(segments);
   }
-  return { ...map, mappings: out.join(';') };
+  return { ...map, mappings: encode(out) };
 }

@@ -87,10 +87,10 @@ export class Insertions {
 }
 
 /** Base64 digits of source-map VLQs. */
-export const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** One source-map VLQ field. */
-export function vlq(value: number): string {
+function vlq(value: number): string {
   let rest = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = '';
   do {
@@ -102,7 +102,18 @@ export function vlq(value: number): string {
   return out;
 }
 
-/** One segment per original character (except newlines) plus one at the start of each insertion, mapped to where it was inserted. */
+/**
+ * One segment per original character (except newlines) plus one at the start
+ * of each insertion, mapped to where it was inserted.
+ *
+ * Why not @jridgewell/sourcemap-codec's `encode` (which insertion-map.ts
+ * uses): it takes one array per segment, and a character-level map has one
+ * segment per character of the file, so a 9 MB file would first build nine
+ * million arrays. Here every character after the first of an unchanged run
+ * is the same four-field delta (`CAAC`: generated +1, same source, same line,
+ * original +1), written as one repeated string; only run starts and
+ * insertions need a VLQ of their own.
+ */
 class MappingWriter {
   private readonly out: string[] = [];
   private line = 0;
