@@ -3,6 +3,10 @@
  * insertions. Shared by the adapters that need to tell original characters
  * from inserted ones (tsc grafts nodes; Vite hands coverage tools a map in
  * which probe text maps nowhere).
+ *
+ * The maps are read and written with @jridgewell/sourcemap-codec. Nothing
+ * here composes two maps (so no @jridgewell/remapping): the one map is read
+ * back as the insertions it records, and rewritten with probe runs unmapped.
  */
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import { GLOBAL_NAME, HOST_ID } from '../runtime/protocol.js';
