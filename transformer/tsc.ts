@@ -143,11 +143,16 @@ function graft(
   toOld: Int32Array,
 ): TS.NodeArray<TS.Statement> {
   const byKey = new Map<string, TS.Node>();
-  const index = (node: TS.Node): void => {
-    byKey.set(`${node.kind}:${node.getStart(original)}:${node.end}`, node);
-    ts.forEachChild(node, index);
+  // An explicit stack, not recursion: a chain like `a+a+…` nests as deep as the file says.
+  const pending: TS.Node[] = [];
+  const push = (node: TS.Node): void => {
+    pending.push(node);
   };
-  ts.forEachChild(original, index);
+  ts.forEachChild(original, push);
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    byKey.set(`${node.kind}:${node.getStart(original)}:${node.end}`, node);
+    ts.forEachChild(node, push);
+  }
 
   const visit = (node: TS.Node): TS.Node => {
     const start = node.getStart(reparsed);
