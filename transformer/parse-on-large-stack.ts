@@ -19,17 +19,65 @@ const TIMEOUT_MS = 10 * 60 * 1000;
 /**
  * The worker (CommonJS, run with `eval`). The program comes back as JSON
  * text: a structured clone of a deep AST would overflow this thread's stack
- * again when deserialized, while `JSON.parse` does not recurse. `Infinity` is
- * the only number JSON cannot carry (`1e999`); it comes back as the string
- * `String(Infinity)` gives, which is all the walker reads of a literal's value.
+ * again when deserialized, while `JSON.parse` does not recurse. The JSON is
+ * written with an explicit stack rather than `JSON.stringify`, whose cycle
+ * check rescans the path from the root at every level (quadratic in depth:
+ * seconds at 40,000 levels). `Infinity` is the only number JSON cannot carry
+ * (`1e999`); it comes back as the string `String(Infinity)` gives, which is
+ * all the walker reads of a literal's value.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { code, options, parser, signal, port } = workerData;
+
+function scalar(value) {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === Infinity) return '"Infinity"';
+  return String(value);
+}
+
+function toJson(root) {
+  const out = [];
+  // Open containers: the value, its keys (objects) and the next index.
+  const stack = [];
+  let value = root;
+  for (;;) {
+    if (value !== null && typeof value === 'object') {
+      const array = Array.isArray(value);
+      out.push(array ? '[' : '{');
+      stack.push({ value, keys: array ? null : Object.keys(value), index: 0, wrote: false });
+    } else {
+      out.push(value === undefined ? 'null' : scalar(value));
+    }
+    value = undefined;
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return out.join('');
+      const length = top.keys === null ? top.value.length : top.keys.length;
+      let found = false;
+      while (top.index < length) {
+        const key = top.keys === null ? top.index : top.keys[top.index];
+        const child = top.value[key];
+        top.index++;
+        if (top.keys !== null && (child === undefined || typeof child === 'function')) continue;
+        out.push(top.wrote ? ',' : '');
+        top.wrote = true;
+        if (top.keys !== null) out.push(JSON.stringify(key), ':');
+        value = child;
+        found = true;
+        break;
+      }
+      if (found) break;
+      out.push(top.keys === null ? ']' : '}');
+      stack.pop();
+    }
+  }
+}
+
 let reply;
 try {
   const { parse } = require(parser);
-  reply = { json: JSON.stringify(parse(code, options).program, (key, value) => (value === Infinity ? 'Infinity' : value)) };
+  reply = { json: toJson(parse(code, options).program) };
 } catch (error) {
   reply = { error: { name: String(error && error.name), message: String(error && error.message), loc: error && error.loc } };
 } finally {
