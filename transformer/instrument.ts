@@ -11,7 +11,7 @@ import { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } fro
 import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
 import { Insertions, type SourceMapLike } from './insertions.js';
-import { LARGE_STACK_MB, parseOnLargeStack } from './parse-on-large-stack.js';
+import { isStackOverflow, LARGE_STACK_MB, parseOnLargeStack } from './parse-on-large-stack.js';
 import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
 
 /** One probe the instrumenter emitted, in emission order. */
@@ -72,7 +72,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     walker.walk(program.body as Node[]);
   } catch (error) {
     // The walk itself does not recurse; a rule's helper on a pathological input might.
-    if (error instanceof RangeError) throw new InstrumentDepthError(file, `nesting too deep to instrument (${error.message})`, { cause: error });
+    if (isStackOverflow(error)) throw new InstrumentDepthError(file, `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
     throw error;
   }
   const sites = walker.sites;
@@ -124,11 +124,11 @@ function parseProgram(code: string, filename: string, file: string): Node {
     failure = error as Error & { loc?: { line: number; column: number } };
   }
   // The parser recurses once per nesting level: retry where the stack is deep enough.
-  if (failure.name === 'RangeError' && failure.loc === undefined) {
+  if (isStackOverflow(failure)) {
     const retried = parseOnLargeStack(code, parserOptions);
     if ('program' in retried) return retried.program;
     failure = retried.error;
-    if (failure.name === 'RangeError' && failure.loc === undefined) {
+    if (isStackOverflow(failure)) {
       throw new InstrumentDepthError(file, `nesting too deep to parse, even on a ${LARGE_STACK_MB} MB stack (${failure.message}); exclude the file from instrumentation`);
     }
   }

@@ -87,6 +87,12 @@ try {
 }
 `;
 
+/** Whether `error` is V8's stack overflow (`RangeError: Maximum call stack size exceeded`), not another `RangeError`. */
+export function isStackOverflow(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'RangeError' && typeof message === 'string' && message.includes('call stack');
+}
+
 /** What the parse on the large stack failed with (a syntax error has `loc`; an overflow is a `RangeError`). */
 export interface LargeStackParseError {
   name: string;

@@ -20,6 +20,7 @@ import path from 'node:path';
 import type * as TS from 'typescript';
 import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 import { instrument } from './instrument.js';
+import { isStackOverflow } from './parse-on-large-stack.js';
 import { originalOffsets } from './insertion-map.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
 
@@ -117,8 +118,8 @@ function instrumentSourceFile(
     statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
   } catch (error) {
     // The graft follows TypeScript's recursive visitors, which a deeply nested file can outrun.
-    if (!(error instanceof RangeError)) throw error;
-    const depth = new InstrumentDepthError(path.relative(matcher.root, sourceFile.fileName).split(path.sep).join('/'), `nesting too deep to instrument (${error.message})`, { cause: error });
+    if (!isStackOverflow(error)) throw error;
+    const depth = new InstrumentDepthError(path.relative(matcher.root, sourceFile.fileName).split(path.sep).join('/'), `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
     report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start: 0, length: 1, messageText: `faultline/tsc: ${depth.message}` });
     return sourceFile;
   }
