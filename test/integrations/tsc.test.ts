@@ -10,7 +10,7 @@ import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { longSum } from '../../fixtures/generated-sources.js';
-import { consumerProject, repo } from './support/package.js';
+import { consumerProject, repo } from '../../support/package.js';
 
 const tspc = join(repo, 'node_modules', '.bin', 'tspc');
 const compilers = [
