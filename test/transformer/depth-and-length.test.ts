@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deepParentheses, elseIfChain, functionsModule, longSum, parenthesizedArrowsLine } from '../../fixtures/generated-sources.js';
 import { instrument, InstrumentDepthError } from '../../transformer/index.js';
-import { consumerProject } from '../integrations/support/package.js';
+import { consumerProject } from '../../support/package.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'faultline-depth-'));
 writeFileSync(path.join(work, 'package.json'), '{"type":"module"}');
