@@ -13,6 +13,7 @@ type Group = () => Promise<Figure[]>;
 
 const groups: Record<string, () => Promise<Group>> = {
   engine: async () => (await import('./engine.js')).benchEngine,
+  instrument: async () => (await import('./instrument.js')).benchInstrument,
   harness: async () => (await import('./harness.js')).benchHarness,
   workflow: async () => (await import('./workflow.js')).benchWorkflow,
   build: async () => (await import('./build.js')).benchBuild,

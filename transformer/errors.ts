@@ -32,3 +32,20 @@ export class InstrumentInputError extends TypeError {
     this.name = 'InstrumentInputError';
   }
 }
+
+/**
+ * The source nests deeper than the parser can follow (tens of thousands of
+ * nested parentheses or chained operators), even on the larger stack
+ * `instrument` retries on. The code may still run in Node: exclude the file
+ * from instrumentation. The message reads `relative/file.ts: <reason>`.
+ */
+export class InstrumentDepthError extends RangeError {
+  /** The file, relative to the instrumentation root, with `/` separators. */
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super(`${file}: ${reason}`, options);
+    this.name = 'InstrumentDepthError';
+    this.file = file;
+  }
+}

@@ -104,29 +104,34 @@ function targetName(left: Node, code: string): string | null {
   return null;
 }
 
-/** Names bound by a parameter or pattern, in source order (`{a, b: [c]}` → a, c). */
+/** Names bound by a parameter or pattern, in source order (`{a, b: [c]}` → a, c). Iterative: patterns nest as deep as the input does. */
 export function boundNames(pattern: Node, out: string[]): string[] {
-  switch (pattern.type) {
-    case 'Identifier':
-      out.push(pattern.name as string);
-      break;
-    case 'AssignmentPattern':
-      boundNames(pattern.left as Node, out);
-      break;
-    case 'RestElement':
-      boundNames(pattern.argument as Node, out);
-      break;
-    case 'ObjectPattern':
-      for (const prop of pattern.properties as Node[]) {
-        boundNames(prop.type === 'RestElement' ? prop : (prop.value as Node), out);
-      }
-      break;
-    case 'ArrayPattern':
-      for (const element of pattern.elements as (Node | null)[]) if (element) boundNames(element, out);
-      break;
-    case 'TSParameterProperty':
-      boundNames(pattern.parameter as Node, out);
-      break;
+  // Patterns still to read, the next one last.
+  const pending: Node[] = [pattern];
+  const later = (nodes: readonly Node[]) => {
+    for (let i = nodes.length - 1; i >= 0; i--) pending.push(nodes[i]!);
+  };
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    switch (node.type) {
+      case 'Identifier':
+        out.push(node.name as string);
+        break;
+      case 'AssignmentPattern':
+        pending.push(node.left as Node);
+        break;
+      case 'RestElement':
+        pending.push(node.argument as Node);
+        break;
+      case 'ObjectPattern':
+        later((node.properties as Node[]).map((prop) => (prop.type === 'RestElement' ? prop : (prop.value as Node))));
+        break;
+      case 'ArrayPattern':
+        later((node.elements as (Node | null)[]).filter((element): element is Node => element != null));
+        break;
+      case 'TSParameterProperty':
+        pending.push(node.parameter as Node);
+        break;
+    }
   }
   return out;
 }

@@ -2,7 +2,7 @@
 export { instrument } from './instrument.js';
 export type { InstrumentOptions, InstrumentResult, ProbeSite } from './instrument.js';
 export type { SourceMapLike } from './insertions.js';
-export { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
+export { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 export { PRODUCTION_WARNING } from './header.js';
 export { RULES, Action } from './rules.js';
 export type { Rule } from './rules.js';

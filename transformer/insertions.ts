@@ -95,11 +95,13 @@ export class Insertions {
   }
 }
 
+const NEWLINE = 10;
+
 /** Base64 digits of source-map VLQs. */
-export const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** One source-map VLQ field. */
-export function vlq(value: number): string {
+function vlq(value: number): string {
   let rest = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = '';
   do {
@@ -111,7 +113,18 @@ export function vlq(value: number): string {
   return out;
 }
 
-/** One segment per original character (except newlines) plus one at the start of each insertion, mapped to where it was inserted. */
+/**
+ * One segment per original character (except newlines) plus one at the start
+ * of each insertion, mapped to where it was inserted.
+ *
+ * Why not @jridgewell/sourcemap-codec's `encode` (insertion-map.ts uses its
+ * `decode`): it takes one array per segment, and a character-level map has
+ * one segment per character of the file, so a 9 MB file would first build
+ * nine million arrays. Here every character after the first of an unchanged
+ * run is the same four-field delta (`CAAC`: generated +1, same source, same
+ * line, original +1), written as one repeated string; only run starts and
+ * insertions need a VLQ of their own.
+ */
 class MappingWriter {
   private readonly out: string[] = [];
   private line = 0;
@@ -121,6 +134,8 @@ class MappingWriter {
   private previousLine = 0;
   private previousColumn = 0;
   private lineHasSegment = false;
+  /** Offset of the first newline at or after the last copied text (`code.length` if none): found once per line, so a file on one line is not rescanned per insertion. */
+  private nextNewline = -1;
 
   constructor(private readonly code: string) {}
 
@@ -143,8 +158,11 @@ class MappingWriter {
   original(from: number, to: number): void {
     let start = from;
     while (start < to) {
-      let newline = this.code.indexOf('\n', start);
-      if (newline === -1 || newline > to) newline = to;
+      if (this.nextNewline < start) {
+        const found = this.code.indexOf('\n', start);
+        this.nextNewline = found === -1 ? this.code.length : found;
+      }
+      const newline = Math.min(this.nextNewline, to);
       const length = newline - start;
       if (length > 0) {
         this.segment();
@@ -179,9 +197,15 @@ class MappingWriter {
       this.segment();
     } else {
       const { line, column } = this;
-      const newline = this.code.lastIndexOf('\n', target - 1);
-      for (let i = this.code.indexOf('\n', position); i !== -1 && i < target; i = this.code.indexOf('\n', i + 1)) this.line++;
-      this.column = newline >= position ? target - newline - 1 : column + (target - position);
+      // Only `code[position, target)` is scanned (an unbounded indexOf would rescan a file on one line per insertion).
+      let newline = -1;
+      for (let i = position; i < target; i++) {
+        if (this.code.charCodeAt(i) === NEWLINE) {
+          this.line++;
+          newline = i;
+        }
+      }
+      this.column = newline >= 0 ? target - newline - 1 : column + (target - position);
       this.segment();
       this.line = line;
       this.column = column;

@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
 import type { SiteKind } from '../runtime/protocol.js';
-import { InstrumentInputError, InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
 import { Insertions, type SourceMapLike } from './insertions.js';
+import { isStackOverflow, LARGE_STACK_MB, parseOnLargeStack } from './parse-on-large-stack.js';
 import { chooseNames, ProbeContext, ProbeText, scriptKey } from './probe-text.js';
 import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
 
@@ -52,6 +53,7 @@ const SEMICOLON = 59;
  * its probe sites. A file with nothing to probe is returned unchanged.
  *
  * @throws {InstrumentSyntaxError} when the code does not parse (names `file:line:column`).
+ * @throws {InstrumentDepthError} when the code nests deeper than the parser can follow (names the file).
  * @throws {InstrumentInputError} when `code`/`filename` are not strings or the extension is unknown.
  */
 export function instrument(code: string, filename: string, options: InstrumentOptions = {}): InstrumentResult {
@@ -67,7 +69,13 @@ export function instrument(code: string, filename: string, options: InstrumentOp
 
   const edits = new Insertions();
   const walker = new Walker(code, edits, file, text, restatedHints(code, comments));
-  walker.list(body);
+  try {
+    walker.walk(body);
+  } catch (error) {
+    // The walk itself does not recurse; a rule's helper on a pathological input might.
+    if (isStackOverflow(error)) throw new InstrumentDepthError(file, `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
+    throw error;
+  }
   const sites = walker.sites;
   if (sites.length > 0) {
     // Before the first statement (so after any hashbang and directive prologue), ahead of its own probes.
@@ -116,7 +124,13 @@ function restatedHints(code: string, comments: readonly Node[]): Map<number, str
   return hints;
 }
 
-function parseProgram(code: string, filename: string, file: string): { program: Node; comments: Node[] } {
+/** A parsed file: its program and its comments (where the user's ignore hints are). */
+interface Parsed {
+  program: Node;
+  comments: Node[];
+}
+
+function parseProgram(code: string, filename: string, file: string): Parsed {
   const extension = path.extname(filename).toLowerCase();
   const plugins = /\.d\.[cm]?ts$/i.test(filename) ? DTS_PLUGINS : PLUGINS_BY_EXTENSION[extension];
   if (plugins === undefined) {
@@ -131,24 +145,50 @@ function parseProgram(code: string, filename: string, file: string): { program: 
     errorRecovery: false,
     plugins,
   };
+  let failure: { name: string; message: string; loc?: { line: number; column: number } };
   try {
     const ast = parse(code, parserOptions);
     return { program: ast.program as unknown as Node, comments: (ast.comments ?? []) as unknown as Node[] };
   } catch (error) {
-    const loc = (error as { loc?: { line: number; column: number } }).loc;
-    if (loc === undefined) throw error;
-    const reason = String((error as Error).message).replace(/ \(\d+:\d+\)$/, '');
-    throw new InstrumentSyntaxError(file, loc.line, loc.column + 1, reason, { cause: error });
+    failure = error as Error & { loc?: { line: number; column: number } };
   }
+  // The parser recurses once per nesting level: retry where the stack is deep enough.
+  if (isStackOverflow(failure)) {
+    const retried = parseOnLargeStack(code, parserOptions);
+    if ('program' in retried) return retried;
+    failure = retried.error;
+    if (isStackOverflow(failure)) {
+      throw new InstrumentDepthError(file, `nesting too deep to parse, even on a ${LARGE_STACK_MB} MB stack (${failure.message}); exclude the file from instrumentation`);
+    }
+  }
+  if (failure.loc === undefined) throw failure;
+  const reason = String(failure.message).replace(/ \(\d+:\d+\)$/, '');
+  throw new InstrumentSyntaxError(file, failure.loc.line, failure.loc.column + 1, reason, { cause: failure });
 }
 
-/** One walk over one file's AST, inserting probes as the rule table says. */
+/**
+ * One step of the walk: a node to visit (with no name), or work that must run
+ * after the steps scheduled before it (an after-line probe, a restored name).
+ */
+type Step = Node | (() => void);
+
+/**
+ * One walk over one file's AST, inserting probes as the rule table says.
+ * The walk keeps its own stack of pending steps instead of recursing: nesting
+ * depth comes from the input (1,000 nested parentheses, a 20,000-term sum),
+ * and the call stack must not. Insertions and sites are made in exactly the
+ * order a recursive walk would make them: a step does its own work, then
+ * schedules what comes after it (its children first, then its closing work)
+ * as one batch that runs before anything scheduled earlier.
+ */
 class Walker {
   readonly sites: ProbeSite[] = [];
   /** Key of the innermost function (return sites belong to it); `null` at top level. */
   private fnKey: string | null = null;
   /** Name of the innermost class (its members' keys are `Class#name`). */
   private className: string | null = null;
+  /** Steps still to run, the next one last. */
+  private readonly pending: Step[] = [];
 
   constructor(
     private readonly code: string,
@@ -163,39 +203,59 @@ class Walker {
     return this.text.script && this.fnKey === null ? ProbeContext.Completion : ProbeContext.Plain;
   }
 
+  /** Walks a program's statements to the end. */
+  walk(statements: readonly Node[]): void {
+    const steps: Step[] = [];
+    this.list(statements, false, false, steps);
+    this.schedule(steps);
+    const pending = this.pending;
+    for (let step = pending.pop(); step !== undefined; step = pending.pop()) {
+      if (typeof step === 'function') step();
+      else this.visit(step, null);
+    }
+  }
+
+  /** Runs `steps` in order once the current step returns, each with all it schedules, ahead of steps scheduled earlier. */
+  private schedule(steps: readonly Step[]): void {
+    for (let i = steps.length - 1; i >= 0; i--) this.pending.push(steps[i]!);
+  }
+
   /**
-   * Probes each statement of a statement list by its action. Probes that run
+   * Appends to `steps` the probing of each statement of a statement list by
+   * its action. Probes that run
    * back to back share one guard (see {@link Walker.probe}): the after-line
    * probe of a statement and the line probe of the very next one.
    * `opened`: the probe before the list (a call probe) left its guard open
    * for the first statement's line probe. `tail`: a probe right after the
    * list (an implicit return) can close a guard the last statement opens.
-   * Returns whether the last statement left its guard open for that tail.
+   * Returns whether the last statement leaves its guard open for that tail.
    */
-  list(statements: readonly Node[], opened = false, tail = false): boolean {
+  private list(statements: readonly Node[], opened: boolean, tail: boolean, steps: Step[]): boolean {
     let open = opened;
     for (let i = 0; i < statements.length; i++) {
+      const node = statements[i]!;
       const next = statements[i + 1];
-      open = this.statement(statements[i]!, open, next === undefined ? tail : hasLineProbe(next));
+      const joinNext = next === undefined ? tail : hasLineProbe(next);
+      const opens = open;
+      steps.push(() => this.statement(node, opens, joinNext));
+      open = leavesGuardOpen(node, joinNext);
     }
     return open;
   }
 
-  /** Probes one statement; returns whether its after-line probe left the guard open for the next probe. */
-  private statement(node: Node, opened: boolean, joinNext: boolean): boolean {
+  /** Probes one statement; its after-line probe leaves the guard open for the next probe when {@link leavesGuardOpen} says so. */
+  private statement(node: Node, opened: boolean, joinNext: boolean): void {
     const action = statementAction(node);
-    if (action === Action.Skip) return false;
-    if (action === Action.None) {
-      this.visit(node, null);
-      return false;
-    }
+    if (action === Action.Skip) return;
+    if (action === Action.None) return this.visit(node, null);
     const { line, column } = node.loc!.start;
     this.probe(node.start!, '', this.text.call('l', this.site('line', line, column)), opened, false, this.hints.get(node.start!));
-    this.visit(node, null);
-    if (action !== Action.Line || endsAbruptly(node)) return false;
-    // `;` ends a statement written without one (ASI) before the probe.
-    this.probe(node.end!, ';', this.text.call('a', this.site('after', line, column)), false, joinNext);
-    return joinNext;
+    if (action !== Action.Line || endsAbruptly(node)) return this.visit(node, null);
+    this.schedule([
+      node,
+      // `;` ends a statement written without one (ASI) before the probe.
+      () => this.probe(node.end!, ';', this.text.call('a', this.site('after', line, column)), false, joinNext),
+    ]);
   }
 
   /**
@@ -213,8 +273,9 @@ class Walker {
     const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
     if (action === Action.Skip || action === Action.None) return this.visit(node, null);
     this.s.insert(node.start!, '{');
+    // Pushed first, so it runs after everything the statement schedules.
+    this.pending.push(() => this.s.insert(node.end!, '}'));
     this.statement(node, false, false);
-    this.s.insert(node.end!, '}');
   }
 
   /** Visits a node; `name` is the function/class name its parent gives it, if any. */
@@ -226,27 +287,30 @@ class Walker {
       if (rule.ret) return this.ret(node);
       if (rule.cls) return this.cls(node, rule, name);
     }
-    this.children(node, rule);
+    this.schedule(this.children(node, rule));
   }
 
-  /** Walks every child of `node` generically (by key), applying the rule's lists and brace-less bodies. */
-  private children(node: Node, rule: Rule | undefined): void {
+  /** The steps walking every child of `node` generically (by key), applying the rule's lists and brace-less bodies. */
+  private children(node: Node, rule: Rule | undefined): Step[] {
     const names = NAMING_PARENTS[node.type] === true;
+    const steps: Step[] = [];
     for (const key in node) {
       if (SKIPPED_KEYS[key] === true || rule?.unprobed === key) continue;
       const value = node[key] as Node | Node[] | null;
       if (value === null || typeof value !== 'object') continue;
       if (Array.isArray(value)) {
-        if (rule !== undefined && rule.list === key) this.list(value);
+        if (rule !== undefined && rule.list === key) this.list(value, false, false, steps);
         else for (let i = 0; i < value.length; i++) {
           const child = value[i];
-          if (child != null && typeof child.type === 'string') this.visit(child, null);
+          if (child != null && typeof child.type === 'string') steps.push(child);
         }
       } else if (typeof value.type === 'string') {
-        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) this.body(value);
-        else this.visit(value, names ? childName(node, key, null, this.className, this.code) : null);
+        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) steps.push(() => this.body(value));
+        else if (names) steps.push(() => this.visit(value, childName(node, key, null, this.className, this.code)));
+        else steps.push(value);
       }
     }
+    return steps;
   }
 
   private cls(node: Node, rule: Rule, name: string | null): void {
@@ -254,24 +318,40 @@ class Walker {
     const id = node.id as Node | null;
     // The class's own name is its binding inside the class; otherwise the name it is bound to.
     this.className = id != null ? (id.name as string) : (name ?? anonymousKey(node));
-    this.children(node, rule);
-    this.className = outer;
+    const steps = this.children(node, rule);
+    steps.push(() => {
+      this.className = outer;
+    });
+    this.schedule(steps);
   }
 
   /** Function entry: call probe; body statements; implicit-return probe (or the expression body wrapped). */
   private fn(node: Node, name: string | null): void {
     const key = this.functionKey(node, name);
     // Decorators and computed keys run outside the function.
+    const steps: Step[] = [];
     const decorators = node.decorators as Node[] | undefined;
-    if (decorators) for (const decorator of decorators) this.visit(decorator, null);
-    if (node.computed) this.visit(node.key as Node, null);
+    if (decorators) steps.push(...decorators);
+    if (node.computed) steps.push(node.key as Node);
 
     const outerKey = this.fnKey;
-    this.fnKey = key;
+    steps.push(() => {
+      this.fnKey = key;
+    });
     const params = node.params as Node[];
-    for (const param of params) this.visit(param, null);
+    steps.push(...params);
+    steps.push(() => this.fnBody(node, key, params));
+    steps.push(() => {
+      this.fnKey = outerKey;
+    });
+    this.schedule(steps);
+  }
+
+  /** The body of function `key`, once its parameters are walked. */
+  private fnBody(node: Node, key: string, params: readonly Node[]): void {
     const args = callArgs(params);
     const body = node.body as Node;
+    const steps: Step[] = [];
     if (body.type === 'BlockStatement') {
       const directives = body.directives as Node[];
       let at = body.start! + 1;
@@ -294,11 +374,13 @@ class Walker {
       const call = this.site('call', line, column, key);
       // The return probes' temporary is a local of each function: a module-level one would make every returned object escape (no scalar replacement) and box every returned number.
       this.probe(at, `${prefix}var ${this.text.names.value};`, this.text.call('c', call, args), false, callOpens);
-      const open = this.list(statements, callOpens && first !== undefined, implicitReturn);
+      const open = this.list(statements, callOpens && first !== undefined, implicitReturn, steps);
       if (implicitReturn) {
-        const end = body.loc!.end;
-        const ret = this.site('return', end.line, end.column - 1, key);
-        this.probe(body.end! - 1, '', this.text.call('r', ret, 'void 0'), open || first === undefined, false);
+        steps.push(() => {
+          const end = body.loc!.end;
+          const ret = this.site('return', end.line, end.column - 1, key);
+          this.probe(body.end! - 1, '', this.text.call('r', ret, 'void 0'), open || first === undefined, false);
+        });
       }
     } else {
       // `=> (x)`: the block must wrap the parentheses too, so it starts at the outermost one.
@@ -309,12 +391,13 @@ class Walker {
       // `=> x` becomes `=> {…return (x)}` on the same lines, so the temporary can be a local (see above).
       // The block stands for the body: it maps to the expression (inside any parentheses), where coverage tools put an expression body.
       this.s.insert(start, `{${this.text.statement(`var ${value};`, this.text.call('c', call, args), false, false, this.context)}return (${value}=(`, body.start!);
-      this.visit(body, null);
-      // The return site is where its probe runs: after the value, at the end of the body.
-      const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
-      this.s.insert(end, `),${this.text.returnValue(ret)})}`);
+      steps.push(body, () => {
+        // The return site is where its probe runs: after the value, at the end of the body.
+        const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
+        this.s.insert(end, `),${this.text.returnValue(ret)})}`);
+      });
     }
-    this.fnKey = outerKey;
+    this.schedule(steps);
   }
 
   private functionKey(node: Node, name: string | null): string {
@@ -340,24 +423,29 @@ class Walker {
    */
   private ret(node: Node): void {
     const argument = node.argument as Node | null;
-    if (this.fnKey === null) {
+    const fnKey = this.fnKey;
+    if (fnKey === null) {
       // A CommonJS top-level return: no function to name.
       if (argument !== null) this.visit(argument, null);
       return;
     }
     if (argument === null) {
       const { line, column } = node.loc!.start;
-      const id = this.site('return', line, column, this.fnKey);
+      const id = this.site('return', line, column, fnKey);
       this.s.insert(node.start! + 'return'.length, ` ${this.text.returnVoid(id)}`);
       return;
     }
     this.s.insert(node.start! + 'return'.length, `(${this.text.names.value}=(`);
-    this.visit(argument, null);
-    // The wrapper opened before any parentheses around the value, so it closes after them.
-    const end = parenthesizedRange(this.code, argument).end;
-    // The site is where its probe call is: after the returned expression (which may end on a later line).
-    const { line, column } = positionAfter(this.code, argument, end);
-    this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, this.fnKey))})`);
+    this.schedule([
+      argument,
+      () => {
+        // The wrapper opened before any parentheses around the value, so it closes after them.
+        const end = parenthesizedRange(this.code, argument).end;
+        // The site is where its probe call is: after the returned expression (which may end on a later line).
+        const { line, column } = positionAfter(this.code, argument, end);
+        this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, fnKey))})`);
+      },
+    ]);
   }
 
   private site(kind: SiteKind, line: number, column: number, fn?: string): number {
@@ -365,6 +453,11 @@ class Walker {
     this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
     return id;
   }
+}
+
+/** Whether a statement's after-line probe leaves its guard open for the next probe (`joinNext`: the next probe can close it). */
+function leavesGuardOpen(node: Node, joinNext: boolean): boolean {
+  return joinNext && statementAction(node) === Action.Line && !endsAbruptly(node);
 }
 
 /** Whether a statement in a statement list gets a line probe (so a guard left open before it can be closed there). */

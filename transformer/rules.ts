@@ -186,20 +186,36 @@ export function statementAction(node: Node): Action {
  * whenever unsure (loops and labels can be left by `break`).
  */
 export function endsAbruptly(node: Node): boolean {
-  switch (node.type) {
-    case 'ReturnStatement':
-    case 'ThrowStatement':
-    case 'BreakStatement':
-    case 'ContinueStatement':
-      return true;
-    case 'BlockStatement': {
-      const body = node.body as Node[];
-      return body.length > 0 && endsAbruptly(body[body.length - 1]!);
+  // Bottom-up with an explicit stack: an else-if chain nests one level per `else if`, deeper than the call stack
+  // allows. Every answer is kept, since the walk asks again about each `if` of the chain and each block's last statement.
+  const pending = [node];
+  for (;;) {
+    const top = pending[pending.length - 1]!;
+    const parts = decidingParts(top);
+    const unknown = parts.filter((part) => !abrupt.has(part));
+    if (unknown.length > 0) {
+      pending.push(...unknown);
+      continue;
     }
-    case 'IfStatement':
-      return node.alternate != null && endsAbruptly(node.consequent as Node) && endsAbruptly(node.alternate as Node);
+    pending.pop();
+    const result = ABRUPT_STATEMENTS.has(top.type) || (parts.length > 0 && parts.every((part) => abrupt.get(part)));
+    abrupt.set(top, result);
+    if (pending.length === 0) return result;
   }
-  return false;
+}
+
+const ABRUPT_STATEMENTS = new Set(['ReturnStatement', 'ThrowStatement', 'BreakStatement', 'ContinueStatement']);
+/** {@link endsAbruptly}'s answers, by node. */
+const abrupt = new WeakMap<Node, boolean>();
+
+/** The statements that all end abruptly when `node` does: a block's last one, both branches of an `if` with an `else`. */
+function decidingParts(node: Node): Node[] {
+  if (node.type === 'BlockStatement') {
+    const body = node.body as Node[];
+    return body.length > 0 ? [body[body.length - 1]!] : [];
+  }
+  if (node.type === 'IfStatement' && node.alternate != null) return [node.consequent as Node, node.alternate as Node];
+  return [];
 }
 
 /** A namespace emits code only when it holds a statement that does (types-only namespaces vanish). */

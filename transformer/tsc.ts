@@ -18,8 +18,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
-import { InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 import { instrument } from './instrument.js';
+import { isStackOverflow } from './parse-on-large-stack.js';
 import { originalOffsets } from './insertion-map.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
 import { assertSupportedTypeScript } from './tsc-version.js';
@@ -109,15 +110,24 @@ function instrumentSourceFile(
   try {
     result = instrument(sourceFile.text, sourceFile.fileName, { root: matcher.root });
   } catch (error) {
-    if (!(error instanceof InstrumentSyntaxError)) throw error;
-    const start = ts.getPositionOfLineAndCharacter(sourceFile, error.line - 1, error.column - 1);
+    if (!(error instanceof InstrumentSyntaxError || error instanceof InstrumentDepthError)) throw error;
+    const start = error instanceof InstrumentSyntaxError ? ts.getPositionOfLineAndCharacter(sourceFile, error.line - 1, error.column - 1) : 0;
     report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start, length: 1, messageText: `faultline/tsc: ${error.message}` });
     return sourceFile;
   }
   if (result.sites.length === 0) return sourceFile;
   const scriptKind = (sourceFile as { scriptKind?: TS.ScriptKind }).scriptKind;
   const reparsed = ts.createSourceFile(sourceFile.fileName, result.code, sourceFile.languageVersion, true, scriptKind);
-  const statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
+  let statements;
+  try {
+    statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
+  } catch (error) {
+    // The graft follows TypeScript's recursive visitors, which a deeply nested file can outrun.
+    if (!isStackOverflow(error)) throw error;
+    const depth = new InstrumentDepthError(path.relative(matcher.root, sourceFile.fileName).split(path.sep).join('/'), `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
+    report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start: 0, length: 1, messageText: `faultline/tsc: ${depth.message}` });
+    return sourceFile;
+  }
   return ts.factory.updateSourceFile(sourceFile, statements);
 }
 
@@ -139,11 +149,16 @@ function graft(
   toOld: Int32Array,
 ): TS.NodeArray<TS.Statement> {
   const byKey = new Map<string, TS.Node>();
-  const index = (node: TS.Node): void => {
-    byKey.set(`${node.kind}:${node.getStart(original)}:${node.end}`, node);
-    ts.forEachChild(node, index);
+  // An explicit stack, not recursion: a chain like `a+a+…` nests as deep as the file says.
+  const pending: TS.Node[] = [];
+  const push = (node: TS.Node): void => {
+    pending.push(node);
   };
-  ts.forEachChild(original, index);
+  ts.forEachChild(original, push);
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    byKey.set(`${node.kind}:${node.getStart(original)}:${node.end}`, node);
+    ts.forEachChild(node, push);
+  }
 
   const visit = (node: TS.Node): TS.Node => {
     const start = node.getStart(reparsed);

@@ -15,7 +15,7 @@ import {
   resolveIncludeOptions,
   stripQuery,
 } from './include.js';
-import { InstrumentSyntaxError } from './errors.js';
+import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 
 /** Options of the Vite plugin. */
 export interface FaultlinePluginOptions extends IncludeOptions {
@@ -77,6 +77,7 @@ export default function faultline(options: FaultlinePluginOptions = {}): Plugin 
         // Coverage tools skip probes by the hint each one carries, and a probe maps to the line it probes (stack traces).
         return { code: result.code, map: result.map as never };
       } catch (error) {
+        if (error instanceof InstrumentDepthError) this.error({ message: error.message, id: file });
         if (!(error instanceof InstrumentSyntaxError)) throw error;
         // Vite prints id + loc as file:line:column and shows the code frame (its columns are 0-based).
         this.error({ message: error.message, id: file, loc: { file, line: error.line, column: error.column - 1 } });

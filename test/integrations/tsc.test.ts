@@ -5,10 +5,11 @@
  * keyed on a .ts line (fixtures/projects/tsc-app/test/charge.test.js).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { longSum } from '../../fixtures/generated-sources.js';
 import { consumerProject, repo } from '../../support/package.js';
 
 const tspc = join(repo, 'node_modules', '.bin', 'tspc');
@@ -112,5 +113,25 @@ describe('bad configuration', () => {
     const result = build('tsconfig.broken.json', dir);
     expect(result.status).not.toBe(0);
     expect(result.stdout).toMatch(/faultline\/tsc: bad\/broken\.ts:2:\d+: /);
+  });
+});
+
+describe('deep nesting', () => {
+  // As deep as TypeScript itself goes: its parser overflows on 1,000 nested parentheses and its printer on a 20,000-term sum, plugin or not.
+  test('a 5,000-term sum builds instrumented, and runs to the same value', () => {
+    mkdirSync(join(project.dir, 'deep'), { recursive: true });
+    writeFileSync(join(project.dir, 'deep/sum.ts'), longSum(5_000));
+    writeFileSync(
+      join(project.dir, 'tsconfig.deep.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { rootDir: '.', outDir: 'dist-deep', plugins: [{ transform: 'faultline/tsc', include: ['deep/**'] }] }, include: ['deep'] }),
+    );
+    const result = build('tsconfig.deep.json', compilers[0]!.dir);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    for (const [file, value] of [['sum', '10000']] as const) {
+      const emitted = readFileSync(join(project.dir, `dist-deep/deep/${file}.js`), 'utf8');
+      expect(emitted).toContain('__fl$');
+      const run = `import(${JSON.stringify(join(project.dir, `dist-deep/deep/${file}.js`))}).then((m) => console.log(m.run()))`;
+      expect(execFileSync('node', ['-e', run], { cwd: project.dir, encoding: 'utf8' }).trim()).toBe(value);
+    }
   });
 });

@@ -14,6 +14,7 @@ import { withGlitch } from '../../runtime/arm.js';
 import { resetBank, balance } from '../../fixtures/jobs/bank.js';
 import { transfer } from '../../fixtures/jobs/transfer.js';
 import faultline, { PRODUCTION_WARNING } from '../../transformer/vite.js';
+import { deepParentheses } from '../../fixtures/generated-sources.js';
 import { consumerProject, repo } from '../../support/package.js';
 
 describe('in this Vitest project (plugin on fixtures/jobs/**)', () => {
@@ -47,6 +48,10 @@ describe('vite build', () => {
     writeFileSync(join(dir, 'src/jobs/broken.ts'), 'export function broken() {\n  return 1 +;\n}\n');
     writeFileSync(join(dir, 'src/main.ts'), "import { job } from './jobs/job.js';\nconsole.log(job(2));\n");
     writeFileSync(join(dir, 'src/bad.ts'), "import { broken } from './jobs/broken.js';\nconsole.log(broken());\n");
+    writeFileSync(join(dir, 'src/jobs/deep.ts'), deepParentheses(1000));
+    writeFileSync(join(dir, 'src/jobs/too-deep.ts'), deepParentheses(300_000));
+    writeFileSync(join(dir, 'src/deep.ts'), "import { run } from './jobs/deep.js';\nconsole.log(run());\n");
+    writeFileSync(join(dir, 'src/too-deep.ts'), "import { run } from './jobs/too-deep.js';\nconsole.log(run());\n");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -86,6 +91,11 @@ describe('vite build', () => {
   test('exclude wins over include, and globs are relative to options.root', async () => {
     expect((await bundle('src/main.ts', { include: ['src/**'], exclude: ['src/jobs/**'] })).code).not.toContain('__fl$.file("src/jobs');
     expect((await bundle('src/main.ts', { include: ['jobs/**'], root: join(dir, 'src') })).code).toContain('__fl$.file("jobs/job.ts"');
+  });
+
+  test('a 1,000-deep file is instrumented; one too deep to parse is a Vite error naming it', async () => {
+    expect((await bundle('src/deep.ts', { include: ['src/jobs/**'] })).code).toContain('__fl$.file("src/jobs/deep.ts"');
+    await expect(bundle('src/too-deep.ts', { include: ['src/jobs/**'] })).rejects.toThrow(/src\/jobs\/too-deep\.ts: nesting too deep to parse/);
   });
 
   test('a syntax error in an included file is a Vite error naming file:line:column', async () => {

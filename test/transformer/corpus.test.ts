@@ -1,6 +1,7 @@
 /**
  * The syntax corpus (fixtures/corpus, one file per form that breaks naive
- * instrumenters) runs plain and instrumented, with no runtime loaded (the stub
+ * instrumenters, plus generated forms too large to commit: deep nesting, a
+ * multi-MB line) runs plain and instrumented, with no runtime loaded (the stub
  * host): same result or error, same `this`, same line count, and every probe
  * on its statement's line. Each file is an ES module (or CommonJS, `.cjs`)
  * exporting `run`, except `*.script.js`: classic scripts, run with
@@ -10,15 +11,23 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { parse } from '@babel/parser';
+import { parse, type ParserOptions } from '@babel/parser';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument, type ProbeSite } from '../../transformer/index.js';
+import { parseOnLargeStack } from '../../transformer/parse-on-large-stack.js';
 import { decodeSites } from '../../runtime/protocol.js';
+import { deepParentheses, longLineModule } from '../../fixtures/generated-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const corpusDir = path.join(root, 'fixtures/corpus');
-const forms = readdirSync(corpusDir).sort();
+/** Forms too large to commit, generated here (named as if they were in the corpus directory). */
+const generated: Record<string, string> = {
+  'deep-parentheses.js': deepParentheses(1000),
+  'long-line.js': longLineModule(3_000_000),
+};
+const forms = [...readdirSync(corpusDir), ...Object.keys(generated)].sort();
+const sourceOf = (form: string): string => generated[form] ?? readFileSync(path.join(corpusDir, form), 'utf8');
 const work = mkdtempSync(path.join(tmpdir(), 'faultline-corpus-'));
 for (const dir of ['plain', 'instrumented']) {
   mkdirSync(path.join(work, dir));
@@ -88,7 +97,7 @@ let plain: RunReport;
 let instrumented: RunReport;
 beforeAll(() => {
   for (const form of forms) {
-    const source = readFileSync(path.join(corpusDir, form), 'utf8');
+    const source = sourceOf(form);
     const result = instrument(source, path.join(corpusDir, form), { root });
     results.set(form, result);
     writeFileSync(path.join(work, 'plain', outputName(form)), compile(source, form));
@@ -101,11 +110,21 @@ beforeAll(() => {
 /** `line:column` of every statement and declaration in the original file. */
 function statementStarts(code: string, file: string): Set<string> {
   const typescript = /\.tsx?$/.test(file);
-  const ast = parse(code, {
+  const options: ParserOptions = {
     sourceType: file.endsWith('.cjs') ? 'script' : 'module',
     plugins: [typescript ? 'typescript' : 'jsx', ...(file.endsWith('.tsx') ? ['jsx' as const] : []), 'decorators', 'explicitResourceManagement'],
     allowReturnOutsideFunction: true,
-  });
+  };
+  let ast: { program: unknown };
+  try {
+    ast = parse(code, options);
+  } catch (error) {
+    // Deep forms overflow the parser on this thread's stack, as they do in instrument.
+    if (!(error instanceof RangeError)) throw error;
+    const retried = parseOnLargeStack(code, options);
+    if (!('program' in retried)) throw new Error(retried.error.message);
+    ast = retried;
+  }
   const starts = new Set<string>();
   const visit = (node: any): void => {
     if (/(Statement|Declaration)$/.test(node.type)) starts.add(`${node.loc.start.line}:${node.loc.start.column}`);
@@ -135,7 +154,7 @@ describe('syntax corpus, plain vs instrumented', () => {
   });
 
   test.each(forms)('%s', (form) => {
-    const source = readFileSync(path.join(corpusDir, form), 'utf8');
+    const source = sourceOf(form);
     const result = results.get(form)!;
     expect(result.code.split('\n').length).toBe(source.split('\n').length);
     expect(result.sites.length).toBeGreaterThan(0);
