@@ -11,10 +11,10 @@ import { Job } from 'bullmq';
 import type PgBoss from 'pg-boss';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { restoreRealClock, performAllJobs, type Execution } from '../../runtime/index.js';
-import type { JobDriver } from '../../runtime/driver.js';
-import { bullmqDriver } from '../../runtime/drivers/bullmq.js';
-import { pgBossDriver } from '../../runtime/drivers/pg-boss.js';
-import { workflowJob, type WorkflowJob } from '../../runtime/drivers/job-adapter.js';
+import type { JobDriver } from '../../runtime/harness/driver.js';
+import { bullmqDriver } from '../../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
+import { workflowJob, type WorkflowJob } from '../../runtime/harness/drivers/job-adapter.js';
 import { executeWorkflow, openStore, WorkflowDefinitionMismatchError, type WorkflowStore } from '../../workflow/index.js';
 import { redisConnection, startBoss } from './factories.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { isVirtualClockInstalled, MemoryQueue } from '../../../runtime/index.js';
-import { describeSimulation } from '../../../runtime/vitest.js';
+import { describeSimulation } from '../../../runtime/harness/vitest.js';
 import { openStore, type WorkflowStore } from '../../../workflow/index.js';
 import { balance, resetBank } from '../../../fixtures/jobs/bank.js';
 import { importUser, signup, signupLog } from '../../../fixtures/jobs/signup.js';

@@ -3,7 +3,7 @@
 // $FAULTLINE_REPORT.
 import { afterEach, describe, expect, test } from 'vitest';
 import { isVirtualClockInstalled, MemoryQueue } from '../../../runtime/index.js';
-import { describeSimulation, restoreRealClock } from '../../../runtime/vitest.js';
+import { describeSimulation, restoreRealClock } from '../../../runtime/harness/vitest.js';
 import { balance, emailsTo, resetBank } from '../../../fixtures/jobs/bank.js';
 import { transfer } from '../../../fixtures/jobs/transfer.js';
 import { transferSafe } from '../../../fixtures/jobs/transfer-safe.js';

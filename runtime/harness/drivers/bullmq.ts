@@ -24,7 +24,7 @@ import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Jo
 import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from '../driver.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 // The workflow engine's errors module has no dependencies: importing it does not load a database client.
-import { isPermanentError } from '../../workflow/errors.js';
+import { isPermanentError } from '../../../workflow/errors.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';

@@ -7,7 +7,7 @@
 import { advanceClockTo, clockNowMs, installVirtualClock } from './clock.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { toMilliseconds, type Duration } from './duration.js';
-import { TransientError } from './errors.js';
+import { TransientError } from '../probe/index.js';
 import { DEFAULT_MAX_EXECUTION_MS, DEFAULT_SETTLE_TIMEOUT_MS, performExecution, type ExecutionBounds } from './execution.js';
 import { InvalidOptionError, RunawayJobsError } from './harness-errors.js';
 

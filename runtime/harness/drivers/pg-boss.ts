@@ -31,7 +31,7 @@ import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride }
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 // The workflow engine's errors module has no dependencies: importing it does not load a database client.
-import { isPermanentError } from '../../workflow/errors.js';
+import { isPermanentError } from '../../../workflow/errors.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { delayFrom } from './job-timing.js';
 
