@@ -17,8 +17,7 @@ import { MemoryQueue, restoreRealClock, performAllJobs, type Execution } from '.
 import type { JobDriver } from '../../runtime/harness/driver.js';
 import { bullmqDriver } from '../../runtime/harness/drivers/bullmq.js';
 import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
-import { workflowJob, type WorkflowJob } from '../../runtime/harness/drivers/job-adapter.js';
-import { executeWorkflow, openStore, WorkflowDefinitionMismatchError, type WorkflowStore } from '../../workflow/index.js';
+import { executeWorkflow, openStore, workflowJob, WorkflowDefinitionMismatchError, type WorkflowJob, type WorkflowStore } from '../../workflow/index.js';
 import { bullmq, memory, pgboss, redisConnection, startBoss, table, type DriverFactory } from './factories.js';
 
 let dir: string;

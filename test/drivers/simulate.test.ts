@@ -15,8 +15,7 @@ import { restoreRealClock, simulate, type SimulationReport } from '../../runtime
 import type { JobDriver } from '../../runtime/harness/driver.js';
 import { bullmqDriver } from '../../runtime/harness/drivers/bullmq.js';
 import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
-import { workflowJob } from '../../runtime/harness/drivers/job-adapter.js';
-import { openStore, type WorkflowStore } from '../../workflow/index.js';
+import { openStore, workflowJob, type WorkflowStore } from '../../workflow/index.js';
 import { balance, emailsTo, resetBank } from '../../fixtures/jobs/bank.js';
 import { transfer } from '../../fixtures/jobs/transfer.js';
 import { balance as ledgerBalance, createLedger, transferWorkflow } from '../../fixtures/workflows/transfer.js';

@@ -30,7 +30,14 @@ import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
-export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
+/**
+ * @deprecated `workflowJob` is production code: import it (and `InvalidQueueJobError`,
+ * `QueueJobLike`, `WorkflowJob`) from `faultline/workflow`. Re-exported here, from
+ * its dependency-free module, because earlier releases documented this import.
+ */
+export { InvalidQueueJobError, workflowJob, type QueueJobLike } from '../../../workflow/queue-job.js';
+/** @deprecated import `WorkflowJob` from `faultline/workflow`. */
+export type { WorkflowJob } from '../../../workflow/step.js';
 
 /** A processor as BullMQ's `Worker` would call it. */
 export type BullmqProcessor = (job: Job, token: string) => unknown;

@@ -35,7 +35,14 @@ import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
-export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
+/**
+ * @deprecated `workflowJob` is production code: import it (and `InvalidQueueJobError`,
+ * `QueueJobLike`, `WorkflowJob`) from `faultline/workflow`. Re-exported here, from
+ * its dependency-free module, because earlier releases documented this import.
+ */
+export { InvalidQueueJobError, workflowJob, type QueueJobLike } from '../../../workflow/queue-job.js';
+/** @deprecated import `WorkflowJob` from `faultline/workflow`. */
+export type { WorkflowJob } from '../../../workflow/step.js';
 
 /** A handler as `boss.work` calls it in pg-boss 10: with an array (here always of one job). */
 export type PgBossHandler = (jobs: PgBoss.JobWithMetadata<any>[]) => unknown;
