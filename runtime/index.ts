@@ -1,15 +1,16 @@
 /**
- * `faultline`: the runtime and test harness. Glitches and traces (the probe
- * room, runtime/probe/), MemoryQueue and the production-order perform loop
- * under a virtual clock, scenarios, simulations and their JSON report, and the
- * JobDriver contract for driving other queues (the harness room,
- * runtime/harness/). The probe room's index also serves the harness, so only
- * its public names are listed here; the harness index holds public names only.
+ * `faultline`: the runtime and test harness, the names users call or type
+ * against (test/package/pack.test.ts pins the list). Glitches, their errors
+ * and `trace` (the probe room, runtime/probe/); MemoryQueue and the
+ * production-order perform loop under a virtual clock, scenarios,
+ * simulations and their JSON report, retry policies, and the JobDriver
+ * contract for driving other queues (the harness room, runtime/harness/).
+ * The probe room's index also serves the harness, so its public names are
+ * picked here; the harness index holds public names only.
  */
 export {
   Glitch,
   trace,
-  traceSites,
   TransientError,
   GlitchNotExecutedError,
   GlitchKeyError,
@@ -19,7 +20,6 @@ export {
   type GlitchKind,
   type Matcher,
   type TracedEvent,
-  type TracedSite,
 } from './probe/index.js';
 
 export * from './harness/index.js';

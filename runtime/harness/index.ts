@@ -2,12 +2,14 @@
  * The harness room: MemoryQueue and the production-order perform loop under
  * a virtual clock, scenarios, simulations and their JSON report, retry
  * policies, and the JobDriver contract for driving other queues. This module
- * exports the harness's public names only (the `faultline` barrel re-exports
- * all of them); the queue drivers and the Vitest helper are entry points of
- * their own (faultline/bullmq, faultline/pg-boss, faultline/vitest) because
- * they load optional peer dependencies.
+ * exports the harness's public names only, the ones users call or type
+ * against (the `faultline` barrel re-exports all of them); the clock's
+ * controls, the perform loop's constants and the sampling helpers stay
+ * internal. The queue drivers and the Vitest helper are entry points of their
+ * own (faultline/bullmq, faultline/pg-boss, faultline/vitest) because they
+ * load optional peer dependencies.
  */
-export type { JobDriver, PendingJob, JobOutcome, RetryOverride, EnqueueOptions } from './driver.js';
+export type { JobDriver, PendingJob, JobOutcome, RetryOverride, RetryDecision, EnqueueOptions } from './driver.js';
 
 export {
   MemoryQueue,
@@ -31,25 +33,12 @@ export {
   type PgBossRetryOptions,
   type GraphileWorkerRetryOptions,
 } from './retry-policies.js';
-export {
-  installVirtualClock,
-  restoreRealClock,
-  isVirtualClockInstalled,
-  advanceClockTo,
-  setVirtualTime,
-  clockNow,
-  RealDate,
-  CLOCK_HOLD_MS,
-} from './clock.js';
+export { restoreRealClock } from './clock.js';
 export { toMilliseconds, type Duration } from './duration.js';
 export {
   performAllJobs,
   performAllJobsBefore,
   performAllJobsAfter,
-  transientRetry,
-  TRANSIENT_ATTEMPTS,
-  TRANSIENT_RETRY_DELAY,
-  DEFAULT_MAX_EXECUTIONS,
   type PerformOptions,
   type Execution,
 } from './perform.js';
@@ -64,9 +53,6 @@ export {
 } from './scenario.js';
 export {
   simulate,
-  samplePoints,
-  DEFAULT_KINDS,
-  GLITCH_KINDS,
   type SimulateOptions,
   type SimulationReport,
   type SimulationPoint,
@@ -89,7 +75,6 @@ export {
   ExecutionTimeoutError,
   type ExecutionLabel,
 } from './harness-errors.js';
-export { DEFAULT_SETTLE_TIMEOUT_MS, DEFAULT_MAX_EXECUTION_MS } from './execution.js';
 export {
   toJSON,
   writeReport,
