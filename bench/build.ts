@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installFaultline, repo } from '../test/integrations/support/package.js';
+import { installFaultline, repo } from '../support/package.js';
 import { type Figure, medianMs } from './figures.js';
 
 const MODULES = 120;

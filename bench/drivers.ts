@@ -3,7 +3,7 @@
  * (Redis) and pg-boss (Postgres) against MemoryQueue, for the same fixture —
  * the naive transfer, instrumented — measured in one run. Also the issue's
  * goal: a 50-point simulation on a real queue finishes in under a minute.
- * Starts its own Redis and Postgres (test/support/services.ts).
+ * Starts its own Redis and Postgres (support/services.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { instrument } from '../transformer/instrument.js';
 import { MemoryQueue, restoreRealClock, simulate, type JobDriver } from '../runtime/index.js';
 import { bullmqDriver } from '../runtime/harness/drivers/bullmq.js';
 import { pgBossDriver } from '../runtime/harness/drivers/pg-boss.js';
-import { startPostgres, startRedis } from '../test/support/services.js';
+import { startPostgres, startRedis } from '../support/services.js';
 import { medianMs, type Figure } from './figures.js';
 
 /** The fixture: the talk's naive transfer with its ledger in one module, so it instruments standalone. */

@@ -37,7 +37,7 @@ export async function benchWorkflow(options: BenchWorkflowOptions = {}): Promise
 
     let serverUrl = options.postgresUrl ?? process.env.FAULTLINE_BENCH_POSTGRES_URL;
     if (!serverUrl) {
-      const { startPostgres } = await import('../test/support/services.js');
+      const { startPostgres } = await import('../support/services.js');
       // Durable defaults (fsync on), as the goal is stated: the test suite's cluster skips syncs.
       const server = await startPostgres({ durable: true });
       serverUrl = server.url;

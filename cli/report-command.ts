@@ -3,8 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseCommandArgs } from './args.js';
 import { CliError, CliUsageError } from './errors.js';
-import { renderHtmlReport } from './html/html.js';
-import { parseReport } from './html/parse.js';
+import { parseReport, renderHtmlReport } from '../report/index.js';
 import type { CliIO } from './io.js';
 
 export const REPORT_HELP = `Usage: faultline report <results.json> [-o out.html] [--title text]

@@ -4,7 +4,7 @@
  * FAULTLINE_DEBUG is set).
  */
 import { createRequire } from 'node:module';
-import { InvalidReportError } from './html/parse.js';
+import { InvalidReportError } from '../report/index.js';
 import { CliError, CliUsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { reportCommand } from './report-command.js';

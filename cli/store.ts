@@ -5,8 +5,7 @@
  * store of this version. A database that cannot be reached says so, password hidden.
  */
 import { existsSync } from 'node:fs';
-import { openStore, SchemaVersionError, StoreConnectionError, StoreNotFoundError, type WorkflowStore } from '../workflow/index.js';
-import { redactConnectionString } from '../workflow/redact.js';
+import { openStore, redactConnectionString, SchemaVersionError, StoreConnectionError, StoreNotFoundError, type WorkflowStore } from '../workflow/index.js';
 import { CliError, CliUsageError } from './errors.js';
 
 /** The store URL from `--store` or FAULTLINE_STORE; a bare path is a SQLite file. */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { restoreRealClock, toJSON, type ReportJSON, type SimulationReport } from 'faultline';
 import { openStore } from 'faultline/workflow';
-import { renderHtmlReport } from '../cli/html/html.js';
+import { renderHtmlReport } from '../report/index.js';
 import { simulateNaiveTransfer } from './naive-transfer.js';
 import { progressReporter } from './progress.js';
 import { formatSummary } from './summary.js';

@@ -3,7 +3,7 @@
  * with its glitch, its line of source and the check that broke.
  */
 import type { ReportJSON } from 'faultline';
-import { sourceLine } from '../cli/html/outcomes.js';
+import { sourceLine } from '../report/index.js';
 
 /** How the summary is styled: ANSI colours only on a terminal that wants them. */
 export interface SummaryStyle {

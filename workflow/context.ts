@@ -3,9 +3,10 @@
  * and stored as exact JSON (what `get` returns is what `set` stored, object
  * key order included) before anything is written; in a transactional step every
  * read and write goes through the step's transaction, so a rollback takes the
- * step's context writes with it.
+ * step's context writes with it. Every write is fenced by the execution's lease.
  */
-import { CorruptedRowError, InvalidArgumentError, SerializationError } from './errors.js';
+import type { DialectKind } from './dialects.js';
+import { CorruptedRowError, InvalidArgumentError, LeaseLostError, SerializationError } from './errors.js';
 import { exactJson, isStorableText } from './json.js';
 import * as q from './queries.js';
 
@@ -19,8 +20,21 @@ export interface WorkflowContext {
   fetch<T>(key: string, compute: () => T | Promise<T>): Promise<T>;
 }
 
-/** A context bound to one execution and one executor (the store or a step's transaction). */
-export function createContext(db: q.Executor, executionId: string): WorkflowContext {
+/** Who writes through a context: the execution, the lease holder fencing its writes, and the step (for LeaseLostError). */
+export interface ContextWriter {
+  executionId: string;
+  owner: string;
+  step: string;
+  dialect: DialectKind;
+}
+
+/**
+ * A context bound to one execution and one executor (the store or a step's
+ * transaction). Writes are fenced by the lease: a holder that lost it writes
+ * nothing and gets {@link LeaseLostError}.
+ */
+export function createContext(db: q.Executor, writer: ContextWriter): WorkflowContext {
+  const { executionId } = writer;
   const get = async <T>(key: string): Promise<T | undefined> => {
     checkKey(key);
     const text = await q.readContextValue(db, executionId, key);
@@ -33,7 +47,8 @@ export function createContext(db: q.Executor, executionId: string): WorkflowCont
   };
   const set = async (key: string, value: unknown): Promise<void> => {
     checkKey(key);
-    await q.writeContextValue(db, executionId, key, exactJson(value, `ctx ${JSON.stringify(key)}`));
+    const written = await q.writeContextValue(db, writer.dialect, executionId, writer.owner, key, exactJson(value, `ctx ${JSON.stringify(key)}`));
+    if (!written) throw new LeaseLostError(executionId, writer.step);
   };
   return {
     get,

@@ -3,6 +3,7 @@
  * queries module needs to know about. Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
+import { resolve as resolvePath } from 'node:path';
 import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { ClosableDialect } from './closable-dialect.js';
 import { InvalidArgumentError, StoreConnectionError, StoreNotFoundError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
+import type { RenewalConnection } from './lease-renewal.js';
 import { redactConnectionString } from './redact.js';
 
 /** Which SQL dialect the store speaks. */
@@ -30,6 +32,8 @@ export interface OpenedDatabase {
   close(): Promise<void>;
   /** For a one-connection database (SQLite, PGlite): the object a transactional step's transaction holds. */
   singleConnection?: object;
+  /** How the lease renewer thread opens a connection of its own; absent when it cannot (see lease-renewal.ts). */
+  renewal?: RenewalConnection;
 }
 
 /** How `openDatabase` opens a URL or SQLite path. */
@@ -109,21 +113,29 @@ async function openSqlite(path: string, busyTimeoutMs: number, readOnly: boolean
   sqlite.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
   const dialect = new ClosableDialect(new OneConnectionSqliteDialect(sqlite));
-  return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite };
+  // An in-memory database is private to its connection: no second one can renew leases in it;
+  // a read-only store runs no executions, so it holds no leases.
+  const renewal = sqlite.memory || readOnly ? undefined : { sqlite: resolvePath(sqlite.name), busyTimeoutMs };
+  return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite, ...(renewal ? { renewal } : {}) };
 }
 
 async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: number): Promise<OpenedDatabase> {
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof import('pg').Pool }).Pool;
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs) });
+  // allowExitOnIdle unrefs the idle timer a released connection starts: that
+  // timer is the pool's housekeeping, not work of the job whose query released
+  // it, so the harness must not wait for it (nor should it keep a process alive).
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true });
   pool.on('connect', usePreparedStatements);
   // Loaded here, not at the top: queries.ts imports this module.
   const { makeSessionReadOnly } = readOnly ? await import('./queries.js') : {};
   await connectOnce(pool, url, connectTimeoutMs);
   // Kysely awaits onCreateConnection on each new connection before its first statement: the server refuses any write.
   const dialect = new ClosableDialect(new PostgresDialect({ pool, ...(makeSessionReadOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }));
-  return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close() };
+  const db = new Kysely<any>({ dialect });
+  // A read-only store runs no executions, so it holds no leases to renew.
+  return { db, dialect: 'postgres', close: () => dialect.close(), ...(readOnly ? {} : { renewal: { postgres: url, connectTimeoutMs } }) };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   WorkflowLockedError,
 } from './errors.js';
 import { holdingConnection } from './held-connection.js';
+import { renewOnLoop, type Renewal } from './lease-renewal.js';
 import { idempotencyKey } from './key.js';
 import * as q from './queries.js';
 import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
@@ -32,6 +33,9 @@ import { isWorkflowStore, type WorkflowStore } from './store.js';
 /** Default lease: long enough for slow steps, renewed every third of it while steps run. */
 export const DEFAULT_LEASE_MS = 30_000;
 
+/** Default bound on renewing the lease of a process whose event loop is blocked: 10 minutes. */
+export const DEFAULT_MAX_BLOCKED_MS = 10 * 60_000;
+
 /** Options of {@link executeWorkflow}. */
 export interface ExecuteWorkflowOptions<DB = any> {
   store: WorkflowStore<DB>;
@@ -40,6 +44,13 @@ export interface ExecuteWorkflowOptions<DB = any> {
   uniqueBy: unknown;
   /** How long a lease lasts without renewal; a crashed holder's lease expires after it (default 30 s). */
   leaseMs?: number;
+  /**
+   * How long the lease is still renewed while this process's event loop is
+   * blocked (a step doing synchronous work); past it the process counts as
+   * hung and its lease runs out (default 10 min). Stores without a second
+   * connection (PGlite, `:memory:`, `{ db }`) renew on the event loop only.
+   */
+  maxBlockedMs?: number;
 }
 
 /** How an execution ended this time. */
@@ -72,7 +83,7 @@ export async function executeWorkflow<DB = any>(
   options: ExecuteWorkflowOptions<DB>,
   define: (w: WorkflowBuilder<DB>) => unknown,
 ): Promise<WorkflowResult> {
-  const { store, job, leaseMs } = validate(options);
+  const { store, job, leaseMs, maxBlockedMs } = validate(options);
   const steps = collectSteps(job.name, define);
   const key = idempotencyKey(job.name, options.uniqueBy);
   const jobData = canonicalJson(job.data ?? null, `job data of "${job.name}"`);
@@ -107,7 +118,7 @@ export async function executeWorkflow<DB = any>(
     }
     position = leased;
   }
-  return run({ store, db, job, key, executionId: runningId, owner, steps, leaseMs }, position);
+  return run({ store, db, job, key, executionId: runningId, owner, steps, leaseMs, maxBlockedMs }, position);
 }
 
 /**
@@ -141,6 +152,7 @@ interface Run<DB> {
   owner: string;
   steps: StepDefinition[];
   leaseMs: number;
+  maxBlockedMs: number;
 }
 
 type Boundary = { kind: 'next'; position: Position } | { kind: 'done'; status: 'finished' | 'halted' };
@@ -174,7 +186,13 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
 async function runStep<DB>(r: Run<DB>, step: StepDefinition, position: Position): Promise<Boundary> {
   if (!step.transactional) return boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
   return r.db.transaction().execute(async (trx) => {
+    const startedAt = Date.now();
     const result = await holdingConnection(r.store.singleConnection, step.name, async () => step.fn(stepContext(r, step, position, trx)));
+    // A SQLite transaction holds the file's write lock, so the renewer thread could not renew meanwhile:
+    // a slow step renews in its own transaction, or its lease would run out the moment it commits.
+    if (r.store.dialect === 'sqlite' && Date.now() - startedAt >= r.leaseMs / 3) {
+      if (!(await q.renewLease(trx, 'sqlite', r.executionId, r.owner, Date.now() + r.leaseMs))) throw new LeaseLostError(r.executionId, step.name);
+    }
     return boundaryAfter(r, trx, position, result);
   });
 }
@@ -187,7 +205,7 @@ function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, t
       idempotencyKey: r.key,
       job: r.job,
       retrying: position.retrying,
-      ctx: createContext((trx as q.Executor | undefined) ?? r.db, r.executionId),
+      ctx: createContext((trx as q.Executor | undefined) ?? r.db, { executionId: r.executionId, owner: r.owner, step: step.name, dialect: r.store.dialect }),
     },
     trx as Transaction<DB> | undefined,
   );
@@ -254,21 +272,10 @@ function errorClass(error: unknown): string {
   return typeof error;
 }
 
-/** Renews the lease every third of its length while steps run (fenced: a lost lease stops it). */
-function startRenewal<DB>(r: Run<DB>): { stop(): Promise<void> } {
-  let inflight: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    inflight = q.renewLease(r.db, r.executionId, r.owner, Date.now() + r.leaseMs).catch(() => {
-      // A failed renewal shows up where it matters: the next fenced write.
-    });
-  }, Math.max(1, Math.floor(r.leaseMs / 3)));
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await inflight;
-    },
-  };
+/** Renews the lease while steps run: off the main thread when the store allows it (see lease-renewal.ts). */
+function startRenewal<DB>(r: Run<DB>): Renewal {
+  const lease = { id: r.executionId, owner: r.owner, leaseMs: r.leaseMs, maxBlockedMs: r.maxBlockedMs };
+  return r.store.renewer ? r.store.renewer.hold(lease) : renewOnLoop(r.db, r.store.dialect, lease);
 }
 
 function checkJobData(row: q.ExecutionRow, jobData: string, key: string): void {
@@ -304,14 +311,15 @@ function checkDefinition(row: q.ExecutionRow, definition: string, steps: StepDef
   );
 }
 
-function validate<DB>(options: ExecuteWorkflowOptions<DB>): { store: WorkflowStore<DB>; job: WorkflowJob; leaseMs: number } {
+function validate<DB>(options: ExecuteWorkflowOptions<DB>): { store: WorkflowStore<DB>; job: WorkflowJob; leaseMs: number; maxBlockedMs: number } {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('executeWorkflow needs { store, job, uniqueBy }');
-  const { store, job, leaseMs = DEFAULT_LEASE_MS } = options;
+  const { store, job, leaseMs = DEFAULT_LEASE_MS, maxBlockedMs = DEFAULT_MAX_BLOCKED_MS } = options;
   if (!isWorkflowStore(store)) throw new InvalidArgumentError('executeWorkflow: store must come from openStore()');
   if (typeof job !== 'object' || job === null) throw new InvalidArgumentError('executeWorkflow: job must be { id, name, data? }');
   if (typeof job.name !== 'string' || job.name === '') throw new InvalidArgumentError(`executeWorkflow: job.name must be a non-empty string, got ${JSON.stringify(job.name)}`);
   if (typeof job.id !== 'string' && typeof job.id !== 'number') throw new InvalidArgumentError(`executeWorkflow: job.id of "${job.name}" must be a string`);
   if (!isStorableText(String(job.id))) throw new InvalidArgumentError(`executeWorkflow: job.id ${JSON.stringify(job.id)} of "${job.name}" has a lone UTF-16 surrogate or NUL`);
   if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new InvalidArgumentError(`executeWorkflow: leaseMs must be a positive number of ms, got ${String(leaseMs)}`);
-  return { store: store as WorkflowStore<DB>, job: { ...job, id: String(job.id) }, leaseMs };
+  if (!Number.isFinite(maxBlockedMs) || maxBlockedMs < 0) throw new InvalidArgumentError(`executeWorkflow: maxBlockedMs must be a non-negative number of ms, got ${String(maxBlockedMs)}`);
+  return { store: store as WorkflowStore<DB>, job: { ...job, id: String(job.id) }, leaseMs, maxBlockedMs };
 }

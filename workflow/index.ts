@@ -1,10 +1,11 @@
 /**
  * `faultline/workflow`: the durable workflow engine.
  */
-export { executeWorkflow, DEFAULT_LEASE_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
+export { executeWorkflow, DEFAULT_LEASE_MS, DEFAULT_MAX_BLOCKED_MS, type ExecuteWorkflowOptions, type WorkflowResult } from './engine.js';
 export { openStore, WorkflowStore, type OpenStoreOptions, type WorkflowEntry, type ExecutionSummary, type ListExecutionsOptions } from './store.js';
 export { idempotencyKey } from './key.js';
 export { canonicalJson, type JsonValue } from './json.js';
+export { redactConnectionString } from './redact.js';
 export { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
 export type { StoreTarget, DialectKind } from './dialects.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';

@@ -178,10 +178,15 @@ export async function acquireLease(db: Executor, id: string, owner: string, now:
   return result.numUpdatedRows === 1n;
 }
 
+/**
+ * The fenced lease renewal (parameters: new expiry, execution id, owner).
+ * Exported as text for the renewer thread's own connection (see lease-renewal.ts).
+ */
+export const RENEW_LEASE = byDialect(`update faultline_executions set lease_expires_at = ? where id = ? and lease_owner = ?`);
+
 /** Fenced: extends the lease; false when it was lost. */
-export async function renewLease(db: Executor, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
-  const result = await db.updateTable(executions).set({ lease_expires_at: leaseExpiresAt }).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+export async function renewLease(db: Executor, dialect: DialectKind, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
+  return (await run(db, RENEW_LEASE[dialect], [leaseExpiresAt, id, owner])) === 1n;
 }
 
 const MARK_FINISHED = byDialect(
@@ -312,13 +317,19 @@ export async function listContextValues(db: Executor, executionId: string): Prom
   return db.selectFrom(context).select(['key', 'value']).where('execution_id', '=', executionId).orderBy('key').execute();
 }
 
-/** Upserts a context value (a put: writing it twice is harmless). */
-export async function writeContextValue(db: Executor, executionId: string, key: string, value: string): Promise<void> {
-  await db
-    .insertInto(context)
-    .values({ execution_id: executionId, key, value })
-    .onConflict((oc) => oc.columns(['execution_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-    .execute();
+const WRITE_CONTEXT_VALUE = byDialect(
+  `insert into faultline_context (execution_id, key, value) ` +
+    `select e.id, cast(? as text), cast(? as text) from faultline_executions e where e.id = ? and e.lease_owner = ? ` +
+    `on conflict (execution_id, key) do update set value = excluded.value`,
+);
+
+/**
+ * Fenced: upserts a context value (a put: writing it twice is harmless) only
+ * if `owner` still holds the execution's lease, in one statement; false when
+ * it does not (nothing was written).
+ */
+export async function writeContextValue(db: Executor, dialect: DialectKind, executionId: string, owner: string, key: string, value: string): Promise<boolean> {
+  return (await run(db, WRITE_CONTEXT_VALUE[dialect], [key, value, executionId, owner])) === 1n;
 }
 
 // ---- housekeeping -----------------------------------------------------------

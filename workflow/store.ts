@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
 import { CorruptedRowError, InvalidArgumentError, StoreClosedError } from './errors.js';
+import { OffThreadRenewer } from './lease-renewal.js';
 import { migrate, requireCurrentSchema } from './migrations.js';
 import { redactConnectionString } from './redact.js';
 import * as q from './queries.js';
@@ -85,6 +86,8 @@ export class WorkflowStore<DB = any> {
     private readonly closeDatabase: () => Promise<void>,
     /** @internal the one connection's database object of a SQLite or PGlite store (see held-connection.ts). */
     readonly singleConnection?: object,
+    /** @internal renews this store's leases from the renewer thread; absent when only the event loop can (see lease-renewal.ts). */
+    readonly renewer?: OffThreadRenewer,
   ) {}
 
   /**
@@ -171,6 +174,7 @@ export class WorkflowStore<DB = any> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.renewer?.close();
     await this.closeDatabase();
   }
 }
@@ -219,7 +223,9 @@ export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_UR
     await opened.close();
     throw error;
   }
-  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection);
+  const renewer = opened.renewal ? new OffThreadRenewer(opened.renewal, opened.db as Kysely<FaultlineSchema>) : undefined;
+  await renewer?.open();
+  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection, renewer);
 }
 
 /** How errors name the store: its file, its URL without password, or what kind of database was passed. */

@@ -11,7 +11,7 @@ import { afterEach, expect, test } from 'vitest';
 import { performAllJobs, restoreRealClock, type Execution } from '../../runtime/index.js';
 import { bullmqDriver, DriverConnectionError } from '../../runtime/harness/drivers/bullmq.js';
 import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
-import { freePort, startPostgres, startRedis } from '../support/services.js';
+import { freePort, startPostgres, startRedis } from '../../support/services.js';
 import { redisConnection, startBoss } from './factories.js';
 
 afterEach(() => restoreRealClock());

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { consumerProject, repo } from './support/package.js';
+import { consumerProject, repo } from '../../support/package.js';
 
 /** The documented node:test command line of a doc (the one shell line running `--test` over `find`). */
 function documentedCommand(doc: string): string {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument } from '../../transformer/instrument.js';
 import { decodeSites, SiteCode, type SiteTable } from '../../runtime/protocol.js';
-import { consumerProject, repo } from './support/package.js';
+import { consumerProject, repo } from '../../support/package.js';
 
 type Registration = [file: string, sites: [number, number, string?][], base: number];
 /** A registration as the stub host queues it: the site table still encoded. */

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { consumerProject, repo } from './support/package.js';
+import { consumerProject, repo } from '../../support/package.js';
 
 const tspc = join(repo, 'node_modules', '.bin', 'tspc');
 const compilers = [

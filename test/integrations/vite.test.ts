@@ -14,7 +14,7 @@ import { withGlitch } from '../../runtime/probe/arm.js';
 import { resetBank, balance } from '../../fixtures/jobs/bank.js';
 import { transfer } from '../../fixtures/jobs/transfer.js';
 import faultline, { PRODUCTION_WARNING } from '../../transformer/vite.js';
-import { consumerProject, repo } from './support/package.js';
+import { consumerProject, repo } from '../../support/package.js';
 
 describe('in this Vitest project (plugin on fixtures/jobs/**)', () => {
   test("an injected TransientError's stack points at the original .ts line", async () => {

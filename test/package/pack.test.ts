@@ -89,3 +89,34 @@ describe('npm pack', () => {
     expect([...fromEsm].sort()).toEqual([...names].sort());
   });
 });
+
+describe('the lease renewer thread from an installed copy', () => {
+  // The thread's program is inline source (no file to resolve from dist); its
+  // database module resolves from the package. A step blocks the event loop
+  // for 1.5 s under a 500 ms lease: only the thread can have renewed it meanwhile.
+  const script = (kind: 'esm' | 'cjs') => `
+    ${kind === 'esm' ? "import { executeWorkflow, openStore } from 'faultline/workflow';" : "const { executeWorkflow, openStore } = require('faultline/workflow');"}
+    const { join } = require('node:path');
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.message));
+    (async () => {
+      const store = await openStore('sqlite:' + join(process.cwd(), '${kind}-renewal.db'));
+      const lease = async (id) => Number((await store.db.selectFrom('faultline_executions').select('lease_expires_at').where('id', '=', id).executeTakeFirst()).lease_expires_at);
+      let renewed;
+      await executeWorkflow({ store, job: { id: '1', name: 'blocking' }, uniqueBy: 1, leaseMs: 500 }, (w) => {
+        w.step('block', async (s) => {
+          const until = Date.now() + 1500;
+          while (Date.now() < until) {}
+          renewed = (await lease(s.executionId)) > until;
+        });
+      });
+      await store.close();
+      console.log(JSON.stringify({ renewed, warnings }));
+    })();`;
+
+  test.each(['esm', 'cjs'] as const)('renews a blocked process lease from %s', (kind) => {
+    const args = kind === 'esm' ? ['--input-type=module', '-e', script(kind).replace("const { join } = require('node:path');", "import { join } from 'node:path';")] : ['-e', script(kind)];
+    const out = execFileSync('node', args, { cwd: consumer, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ renewed: true, warnings: [] });
+  });
+});

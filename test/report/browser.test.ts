@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { restoreRealClock, toJSON, type ReportJSON } from '../../runtime/index.js';
-import { renderHtmlReport } from '../../cli/html/html.js';
+import { renderHtmlReport } from '../../report/index.js';
 import { simulateNaiveTransfer } from '../../demo/naive-transfer.js';
 
 let browser: Browser;

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../../runtime/index.js';
-import { renderHtmlReport } from '../../cli/html/html.js';
+import { renderHtmlReport } from '../../report/index.js';
 import { runCli } from '../../cli/run.js';
 
 let browser: Browser;

@@ -4,9 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { REPORT_VERSION, type ReportJSON, type ScenarioJSON } from '../../runtime/index.js';
-import { escapeHtml, renderHtmlReport } from '../../cli/html/html.js';
-import { fileOutcomes } from '../../cli/html/outcomes.js';
-import { InvalidReportError, parseReport, ReportFormatError } from '../../cli/html/parse.js';
+import { escapeHtml, fileOutcomes, InvalidReportError, parseReport, renderHtmlReport, ReportFormatError } from '../../report/index.js';
 
 function scenario(line: number, passed: boolean, extra: Partial<ScenarioJSON> = {}): ScenarioJSON {
   return {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPostgres, startRedis } from './services.js';
+import { startPostgres, startRedis } from '../../support/services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -13,7 +13,7 @@ import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { trace } from '../../runtime/index.js';
 import { instrument } from '../../transformer/index.js';
-import { installFaultline, repo } from '../integrations/support/package.js';
+import { installFaultline, repo } from '../../support/package.js';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-fidelity-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type * as TS from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import faultlineTsc, { UnsupportedTypeScriptError } from 'faultline/tsc';
-import { installFaultline, repo } from '../integrations/support/package.js';
+import { installFaultline, repo } from '../../support/package.js';
 
 const require = createRequire(import.meta.url);
 const ts7 = require('typescript-7') as { version: string };

@@ -104,6 +104,9 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('errors, corruption 
     await expect(executeWorkflow({ store, job: { id: '1', name: '' }, uniqueBy: 1 }, (w) => w.step('a', () => {}))).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(executeWorkflow({ store: {} as WorkflowStore, job: { id: '1', name: 'x' }, uniqueBy: 1 }, (w) => w.step('a', () => {}))).rejects.toThrow(/openStore/);
     await expect(executeWorkflow({ store, job: { id: '1', name: 'x' }, uniqueBy: 1, leaseMs: -5 }, (w) => w.step('a', () => {}))).rejects.toThrow(/leaseMs/);
+    for (const maxBlockedMs of [-1, Number.NaN, Infinity]) {
+      await expect(executeWorkflow({ store, job: { id: '1', name: 'x' }, uniqueBy: 1, maxBlockedMs }, (w) => w.step('a', () => {}))).rejects.toThrow(InvalidArgumentError);
+    }
     expect(await count('faultline_executions')).toBe(before);
   });
 

@@ -1,8 +1,9 @@
 /**
- * Real servers for the test suite: a PostgreSQL cluster and a Redis server,
- * each started on a free loopback port in a fresh temp dir and stopped when
- * the run ends. Used as Vitest's globalSetup; values reach tests through
- * `inject('postgresUrl')` / `inject('redisUrl')` (see test/support/env.ts).
+ * Real servers: a PostgreSQL cluster and a Redis server, each started on a
+ * free loopback port in a fresh temp dir and stopped when asked. The test
+ * suite starts one of each in its globalSetup (test/support/global-setup.ts;
+ * tests get them with `inject('postgresUrl')` / `inject('redisUrl')`); the
+ * benchmarks start their own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, chownSync, existsSync, readdirSync } from 'node:fs';

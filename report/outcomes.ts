@@ -9,7 +9,7 @@
  * is cut at {@link MAX_LINE_CHARS} characters. A 2-million-line source would
  * otherwise become a page larger than a JavaScript string can be.
  */
-import type { ReportJSON, ScenarioJSON } from '../../runtime/harness/report.js';
+import type { ReportJSON, ScenarioJSON } from '../runtime/index.js';
 import { SourceText } from './source-text.js';
 
 /** A file up to this many lines is shown whole. */

@@ -11,9 +11,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { entries as packageEntries } from '../../../tsup.config.js';
+import { entries as packageEntries } from '../tsup.config.js';
 
-export const repo = resolve(import.meta.dirname, '../../..');
+export const repo = resolve(import.meta.dirname, '..');
 
 /** The package's own entries (tsup.config.ts) that the integration tests load: the runtime and the build adapters. */
 const entries = Object.fromEntries(

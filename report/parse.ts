@@ -6,7 +6,7 @@
  * (`scenarios[3].performed[0].attempt`). Fields this code does not know are
  * left alone (newer writers may add some).
  */
-import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../../runtime/harness/report.js';
+import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../runtime/index.js';
 import { scenarioCounts } from './outcomes.js';
 
 /** The text is not JSON, or not a faultline report of a version this code renders. */

@@ -6,7 +6,7 @@
  * runs, then the passing ones. Every link and scenario is reachable by Tab,
  * and `j`/`k` jump between failing lines.
  */
-import type { ErrorJSON, ExecutionJSON, ReportJSON, ScenarioJSON } from '../../runtime/harness/report.js';
+import type { ErrorJSON, ExecutionJSON, ReportJSON, ScenarioJSON } from '../runtime/index.js';
 import { fileOutcomes, kindCounts, ReportSources, scenarioCounts, CONTEXT_LINES, MAX_LINE_CHARS, type FileOutcome, type LineOutcome } from './outcomes.js';
 import { REPORT_CSS } from './style.js';
 
