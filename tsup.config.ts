@@ -9,10 +9,10 @@ export const entries = {
   register: 'transformer/register.ts',
   'register-hooks': 'transformer/register-hooks.ts',
   jest: 'transformer/jest.ts',
-  vitest: 'runtime/vitest.ts',
+  vitest: 'runtime/harness/vitest.ts',
   workflow: 'workflow/index.ts',
-  bullmq: 'runtime/drivers/bullmq.ts',
-  'pg-boss': 'runtime/drivers/pg-boss.ts',
+  bullmq: 'runtime/harness/drivers/bullmq.ts',
+  'pg-boss': 'runtime/harness/drivers/pg-boss.ts',
   cli: 'cli/main.ts',
 };
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import PgBoss from 'pg-boss';
 import { instrument } from '../transformer/instrument.js';
 import { MemoryQueue, restoreRealClock, simulate, type JobDriver } from '../runtime/index.js';
-import { bullmqDriver } from '../runtime/drivers/bullmq.js';
-import { pgBossDriver } from '../runtime/drivers/pg-boss.js';
+import { bullmqDriver } from '../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver } from '../runtime/harness/drivers/pg-boss.js';
 import { startPostgres, startRedis } from '../support/services.js';
 import { medianMs, type Figure } from './figures.js';
 

@@ -4,5 +4,3 @@ export type { InstrumentOptions, InstrumentResult, ProbeSite } from './instrumen
 export type { SourceMapLike } from './insertions.js';
 export { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 export { PRODUCTION_WARNING } from './header.js';
-export { RULES, Action } from './rules.js';
-export type { Rule } from './rules.js';

@@ -56,7 +56,7 @@ export default function faultline(options: FaultlinePluginOptions = {}): Plugin 
 
     configResolved(config: ResolvedConfig) {
       matcher = createFileMatcher(resolveIncludeOptions(options, config.root));
-      // Vitest's test workers inherit this environment: a glitch key naming no instrumented function says which globs were active (runtime/keys.ts).
+      // Vitest's test workers inherit this environment: a glitch key naming no instrumented function says which globs were active (runtime/probe/keys.ts).
       process.env.FAULTLINE_ACTIVE_INCLUDE = matcher.include.join(',');
       production =
         config.command === 'build' && (config.mode === 'production' || process.env.NODE_ENV === 'production');

@@ -12,6 +12,8 @@ export type { DeleteFinishedOptions } from './housekeeping.js';
 export type { WorkflowContext } from './context.js';
 export type { WorkflowBuilder, StepFunction, StepOptions } from './definition.js';
 export type { StepContext, StepDirective, WorkflowJob } from './step.js';
+export { workflowJob, InvalidQueueJobError, type QueueJobLike } from './queue-job.js';
+export { workflowProcessor, type WorkflowProcessor, type WorkflowProcessorOptions } from './processor.js';
 export type { EntryAction, ExecutionStatus } from './schema.js';
 export {
   WorkflowError,

@@ -13,11 +13,14 @@ export interface StepDirective {
 export const REPEAT: StepDirective = Object.freeze({ directive: 'repeat' });
 export const HALT: StepDirective = Object.freeze({ directive: 'halt' });
 
-/** The job a workflow runs for, as passed to `executeWorkflow`. */
+/**
+ * The job a workflow runs for, as passed to `executeWorkflow` (and as
+ * `workflowJob` makes it from a BullMQ or pg-boss job).
+ */
 export interface WorkflowJob {
-  id: string;
-  name: string;
-  data?: unknown;
+  readonly id: string;
+  readonly name: string;
+  readonly data?: unknown;
 }
 
 /** The `s` argument of a step. */

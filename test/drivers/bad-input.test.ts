@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { expect, test } from 'vitest';
-import { UnknownJobError } from '../../runtime/harness-errors.js';
-import { bullmqDriver, BullmqDriverOptionsError } from '../../runtime/drivers/bullmq.js';
-import { pgBossDriver, PgBossDriverOptionsError, QueueMissingError } from '../../runtime/drivers/pg-boss.js';
-import { InvalidQueueJobError, workflowJob } from '../../runtime/drivers/job-adapter.js';
+import { UnknownJobError } from '../../runtime/harness/harness-errors.js';
+import { bullmqDriver, BullmqDriverOptionsError } from '../../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver, PgBossDriverOptionsError, QueueMissingError } from '../../runtime/harness/drivers/pg-boss.js';
+import { InvalidQueueJobError, workflowJob } from '../../workflow/index.js';
 import { redisConnection, startBoss } from './factories.js';
 
 test('workflowJob reads id, name and data, and names what is missing', () => {

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { performAllJobs, restoreRealClock, type Execution } from '../../runtime/index.js';
-import { bullmqDriver, DriverConnectionError } from '../../runtime/drivers/bullmq.js';
-import { pgBossDriver } from '../../runtime/drivers/pg-boss.js';
+import { bullmqDriver, DriverConnectionError } from '../../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
 import { freePort, startPostgres, startRedis } from '../../support/services.js';
 import { redisConnection, startBoss } from './factories.js';
 

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { inject } from 'vitest';
-import type { JobDriver } from '../../runtime/driver.js';
-import { bullmqDriver } from '../../runtime/drivers/bullmq.js';
-import { pgBossDriver } from '../../runtime/drivers/pg-boss.js';
-import { MemoryQueue, type JobContext, type JobHandler } from '../../runtime/memory-queue.js';
+import type { JobDriver } from '../../runtime/harness/driver.js';
+import { bullmqDriver } from '../../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
+import { MemoryQueue, type JobContext, type JobHandler } from '../../runtime/harness/memory-queue.js';
 import { tableDriver } from './table-driver.js';
 
 /** A job kind: its handler (MemoryQueue-style) and production retry rule. */

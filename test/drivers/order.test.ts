@@ -5,9 +5,9 @@
  * must give the same executions, in the same order, at the same virtual times.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { installVirtualClock, restoreRealClock } from '../../runtime/clock.js';
-import type { JobDriver } from '../../runtime/driver.js';
-import { performAllJobs, performAllJobsAfter, performAllJobsBefore, type Execution } from '../../runtime/perform.js';
+import { installVirtualClock, restoreRealClock } from '../../runtime/harness/clock.js';
+import type { JobDriver } from '../../runtime/harness/driver.js';
+import { performAllJobs, performAllJobsAfter, performAllJobsBefore, type Execution } from '../../runtime/harness/perform.js';
 import { followUp, onboard, onboardingLog, onboardRetry, welcome } from '../../fixtures/jobs/follow-up.js';
 import { bullmq, memory, pgboss, table, type DriverFactory, type DriverUnderTest, type JobSpec } from './factories.js';
 

@@ -1,7 +1,10 @@
 /**
- * A job whose workflow definition changed while it was waiting for its retry
- * fails with WorkflowDefinitionMismatchError, and each real queue records it
- * as failed for good: no retry, though the job had attempts left.
+ * Permanence is part of the JobDriver contract: an error with
+ * `permanent === true` is failed for good, with attempts left, by MemoryQueue,
+ * BullMQ, pg-boss and a driver written to the contract alike, and so is any
+ * failure a RetryOverride answers with 'never'. The workflow case: a job whose
+ * definition changed while it waited for its retry fails with
+ * WorkflowDefinitionMismatchError, and each queue records it as failed for good.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,14 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import type PgBoss from 'pg-boss';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { restoreRealClock, performAllJobs, type Execution } from '../../runtime/index.js';
-import type { JobDriver } from '../../runtime/driver.js';
-import { bullmqDriver } from '../../runtime/drivers/bullmq.js';
-import { pgBossDriver } from '../../runtime/drivers/pg-boss.js';
-import { workflowJob, type WorkflowJob } from '../../runtime/drivers/job-adapter.js';
-import { executeWorkflow, openStore, WorkflowDefinitionMismatchError, type WorkflowStore } from '../../workflow/index.js';
-import { redisConnection, startBoss } from './factories.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { MemoryQueue, restoreRealClock, performAllJobs, type Execution } from '../../runtime/index.js';
+import type { JobDriver } from '../../runtime/harness/driver.js';
+import { bullmqDriver } from '../../runtime/harness/drivers/bullmq.js';
+import { pgBossDriver } from '../../runtime/harness/drivers/pg-boss.js';
+import { executeWorkflow, openStore, workflowJob, WorkflowDefinitionMismatchError, type WorkflowJob, type WorkflowStore } from '../../workflow/index.js';
+import { bullmq, memory, pgboss, redisConnection, startBoss, table, type DriverFactory } from './factories.js';
 
 let dir: string;
 let store: WorkflowStore;
@@ -69,6 +71,14 @@ function expectFailedForGood(executions: Execution[]) {
   expect((last.outcome as { retryAt?: Date }).retryAt).toBeUndefined();
 }
 
+test('MemoryQueue: the job ends failed, with attempts left', async () => {
+  const queue = new MemoryQueue().define('checkout', (job) => checkout(job), { attempts: 5, backoff: 1000 });
+  const executions = await deployMidFlight(queue, 'o-memory');
+  expectFailedForGood(executions);
+  expect(queue.enqueued).toEqual([]);
+  expect(queue.performed.map((p) => p.outcome)).toEqual(['failed', 'failed']);
+});
+
 test('BullMQ: the job ends failed (UnrecoverableError), with attempts left', async () => {
   const driver = bullmqDriver({
     connection: redisConnection(),
@@ -105,4 +115,64 @@ test('pg-boss: the job ends failed, with retries left', async () => {
   } finally {
     await boss.stop({ graceful: false });
   }
+});
+
+/** An error of no faultline class that says it is permanent: the contract's test is structural. */
+class CardDeclinedError extends Error {
+  readonly permanent = true;
+}
+
+describe.each([memory, bullmq, pgboss, table])('$label', (factory: DriverFactory) => {
+  test('an error with permanent === true is not retried, though the job has attempts left', async () => {
+    let runs = 0;
+    const { driver, close } = await factory.create({
+      charge: {
+        handler: () => {
+          runs++;
+          throw new CardDeclinedError('card declined');
+        },
+        retry: { attempts: 3, backoff: 1000 },
+      },
+    });
+    try {
+      await driver.enqueue('charge', { order: 'o-1' });
+      const executions: Execution[] = [];
+      await performAllJobs(driver, { onExecution: (e) => executions.push(e) });
+      expect(runs).toBe(1);
+      expect(executions).toHaveLength(1);
+      expect(executions[0]!.outcome).toEqual({ status: 'failed', error: expect.any(CardDeclinedError) });
+      expect(await driver.pending()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  test("a failure the RetryOverride answers 'never' is not retried; one it gives a delay is", async () => {
+    const { driver, close } = await factory.create({
+      charge: {
+        handler: () => {
+          throw new Error('provider down');
+        },
+        retry: { attempts: 3, backoff: 1000 },
+      },
+    });
+    try {
+      await driver.enqueue('charge', { order: 'o-2' });
+      const [first] = await driver.pending();
+      const retried = await driver.perform(first!, () => 2000);
+      expect(retried).toMatchObject({ status: 'failed', retryAt: expect.any(Date) });
+      const [second] = await driver.pending();
+      expect(second!.attempt).toBe(2);
+      const given: Array<[unknown, number]> = [];
+      const failed = await driver.perform(second!, (error, attempt) => {
+        given.push([error, attempt]);
+        return 'never';
+      });
+      expect(given).toEqual([[expect.objectContaining({ message: 'provider down' }), 2]]);
+      expect(failed).toEqual({ status: 'failed', error: expect.objectContaining({ message: 'provider down' }) });
+      expect(await driver.pending()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 });

@@ -23,7 +23,8 @@ export async function tableDriver(db: pg.Pool, handlers: Record<string, Handler>
         await db.query(`UPDATE jobs SET state = 'done', attempts = attempts + 1 WHERE id = $1`, [job.id]);
         return { status: 'completed', value };
       } catch (error) {
-        const delay = retry(error, job.attempt) ?? (job.attempt < attempts ? backoff : undefined);
+        const decision = retry(error, job.attempt); // ms, 'never' (e.g. a permanent error) or undefined: our policy
+        const delay = decision === 'never' ? undefined : (decision ?? (job.attempt < attempts ? backoff : undefined));
         if (delay === undefined) {
           await db.query(`UPDATE jobs SET state = 'failed', attempts = attempts + 1 WHERE id = $1`, [job.id]);
           return { status: 'failed', error };

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { restoreRealClock } from '../../runtime/clock.js';
+import { restoreRealClock } from '../../runtime/harness/clock.js';
 import {
   InvalidDurationError,
   InvalidOptionError,
   JobNotPendingError,
   RunawayJobsError,
   UnknownJobError,
-} from '../../runtime/harness-errors.js';
-import { MemoryQueue } from '../../runtime/memory-queue.js';
-import { performAllJobs, performAllJobsBefore } from '../../runtime/perform.js';
-import { pgBoss } from '../../runtime/retry-policies.js';
+} from '../../runtime/harness/harness-errors.js';
+import { MemoryQueue } from '../../runtime/harness/memory-queue.js';
+import { performAllJobs, performAllJobsBefore } from '../../runtime/harness/perform.js';
+import { pgBoss } from '../../runtime/harness/retry-policies.js';
 
 afterEach(() => restoreRealClock());
 

@@ -7,9 +7,9 @@ import {
   RealDate,
   restoreRealClock,
   setVirtualTime,
-} from '../../runtime/clock.js';
-import { toMilliseconds } from '../../runtime/duration.js';
-import { InvalidDurationError, InvalidOptionError } from '../../runtime/harness-errors.js';
+} from '../../runtime/harness/clock.js';
+import { toMilliseconds } from '../../runtime/harness/duration.js';
+import { InvalidDurationError, InvalidOptionError } from '../../runtime/harness/harness-errors.js';
 
 afterEach(() => restoreRealClock());
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { installVirtualClock, restoreRealClock } from '../../runtime/clock.js';
-import { MemoryQueue } from '../../runtime/memory-queue.js';
-import { performAllJobs, performAllJobsAfter, performAllJobsBefore } from '../../runtime/perform.js';
+import { installVirtualClock, restoreRealClock } from '../../runtime/harness/clock.js';
+import { MemoryQueue } from '../../runtime/harness/memory-queue.js';
+import { performAllJobs, performAllJobsAfter, performAllJobsBefore } from '../../runtime/harness/perform.js';
 import { followUp, onboard, onboardingLog, onboardRetry, welcome } from '../../fixtures/jobs/follow-up.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');

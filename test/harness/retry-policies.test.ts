@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { installVirtualClock, restoreRealClock } from '../../runtime/clock.js';
-import { MemoryQueue, type DefineOptions, type MemoryQueueOptions } from '../../runtime/memory-queue.js';
-import { performAllJobs } from '../../runtime/perform.js';
-import { bullmq, graphileWorker, pgBoss } from '../../runtime/retry-policies.js';
+import { installVirtualClock, restoreRealClock } from '../../runtime/harness/clock.js';
+import { MemoryQueue, type DefineOptions, type MemoryQueueOptions } from '../../runtime/harness/memory-queue.js';
+import { performAllJobs } from '../../runtime/harness/perform.js';
+import { bullmq, graphileWorker, pgBoss } from '../../runtime/harness/retry-policies.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 

@@ -19,8 +19,8 @@ import {
   type JobHandler,
   type SimulateOptions,
 } from '../../runtime/index.js';
-import { resolveGlitch } from '../../runtime/arm.js';
-import { installVirtualClock } from '../../runtime/clock.js';
+import { resolveGlitch } from '../../runtime/probe/arm.js';
+import { installVirtualClock } from '../../runtime/harness/clock.js';
 import {
   firesAndForgets,
   neverEnds,

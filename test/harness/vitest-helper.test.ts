@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ReportJSON } from '../../runtime/report.js';
+import type { ReportJSON } from '../../runtime/harness/report.js';
 import { NAIVE_TRANSFER_FAILING } from '../support/naive-transfer.js';
 
 // A real nested `vitest run` on test/harness/nested/transfer.sim.ts, which

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build, type Rollup } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Glitch, TransientError } from '../../runtime/index.js';
-import { withGlitch } from '../../runtime/arm.js';
+import { withGlitch } from '../../runtime/probe/arm.js';
 import { resetBank, balance } from '../../fixtures/jobs/bank.js';
 import { transfer } from '../../fixtures/jobs/transfer.js';
 import faultline, { PRODUCTION_WARNING } from '../../transformer/vite.js';

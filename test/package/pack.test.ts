@@ -21,9 +21,31 @@ const entries: Record<string, string[]> = {
   'faultline/vite': ['default'],
   'faultline/jest': [],
   'faultline/vitest': [],
-  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError'],
-  'faultline/bullmq': ['bullmqDriver'],
-  'faultline/pg-boss': ['pgBossDriver'],
+  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError', 'workflowJob', 'workflowProcessor', 'InvalidQueueJobError'],
+  'faultline/bullmq': ['bullmqDriver', 'workflowJob'],
+  'faultline/pg-boss': ['pgBossDriver', 'workflowJob'],
+};
+
+/**
+ * Every value the root barrel and the transformer export: what users call,
+ * `instanceof` or pass as options, and nothing internal (the clock's
+ * controls, the perform loop's constants, sampling helpers, the rule table).
+ */
+const exactly: Record<string, string[]> = {
+  faultline: [
+    // glitches and tracing
+    'Glitch', 'trace', 'TransientError', 'GlitchNotExecutedError', 'GlitchKeyError', 'GlitchKeyTypeError', 'UnknownGlitchKeyError', 'AmbiguousGlitchKeyError',
+    // the queue, the perform loop, scenarios and simulations
+    'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate', 'restoreRealClock', 'toMilliseconds',
+    // retry policies for MemoryQueue's `retry` option
+    'bullmq', 'pgBoss', 'graphileWorker', 'retryPresets',
+    // the JSON report
+    'toJSON', 'writeReport', 'REPORT_VERSION',
+    // the harness's errors
+    'HarnessError', 'InvalidDurationError', 'InvalidOptionError', 'UnknownJobError', 'NothingEnqueuedError', 'NothingTracedError', 'RunawayJobsError',
+    'JobNotPendingError', 'RunFailedError', 'JobFailedError', 'LeftoverWorkError', 'ExecutionTimeoutError',
+  ],
+  'faultline/transformer': ['instrument', 'InstrumentInputError', 'InstrumentSyntaxError', 'PRODUCTION_WARNING'],
 };
 
 let consumer: string;
@@ -59,6 +81,12 @@ describe('npm pack', () => {
       expect(fromEsm).toContain(name);
       if (name !== 'default') expect(fromCjs).toContain(name);
     }
+  });
+
+  test.each(Object.entries(exactly))('%s exports exactly its public names', (specifier, names) => {
+    const esm = `import * as m from ${JSON.stringify(specifier)}; console.log(JSON.stringify(Object.keys(m)))`;
+    const fromEsm: string[] = JSON.parse(execFileSync('node', ['--input-type=module', '-e', esm], { cwd: consumer, encoding: 'utf8' }));
+    expect([...fromEsm].sort()).toEqual([...names].sort());
   });
 });
 

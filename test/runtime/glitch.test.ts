@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withGlitch } from '../../runtime/arm.js';
-import { GlitchKeyTypeError, GlitchNotExecutedError, TransientError } from '../../runtime/errors.js';
-import { Glitch } from '../../runtime/glitch.js';
+import { withGlitch } from '../../runtime/probe/arm.js';
+import { GlitchKeyTypeError, GlitchNotExecutedError, TransientError } from '../../runtime/probe/errors.js';
+import { Glitch } from '../../runtime/probe/glitch.js';
 import { BANK, loadInstrumented, deferred, host, type Bank } from './support.js';
 
 const bank = await loadInstrumented<Bank>(BANK);

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { withGlitch } from '../../runtime/arm.js';
-import { ProbeRegistrationError, TransientError } from '../../runtime/errors.js';
-import { Glitch } from '../../runtime/glitch.js';
-import { runtimeState } from '../../runtime/host.js';
-import { trace } from '../../runtime/trace.js';
+import { withGlitch } from '../../runtime/probe/arm.js';
+import { ProbeRegistrationError, TransientError } from '../../runtime/probe/errors.js';
+import { Glitch } from '../../runtime/probe/glitch.js';
+import { runtimeState } from '../../runtime/probe/host.js';
+import { trace } from '../../runtime/probe/trace.js';
 import { BANK, loadInstrumented, host, type Bank } from './support.js';
 
 const bank = await loadInstrumented<Bank>(BANK);
@@ -60,10 +60,10 @@ describe('probe host', () => {
   it('shares state with a second copy of the runtime (ESM and CommonJS builds in one process)', async () => {
     // A fresh module registry evaluates the whole runtime again, as a second build would.
     vi.resetModules();
-    const copy = await import('../../runtime/arm.js');
-    const copyGlitch = await import('../../runtime/glitch.js');
-    const copyErrors = await import('../../runtime/errors.js');
-    const copyHost = await import('../../runtime/host.js');
+    const copy = await import('../../runtime/probe/arm.js');
+    const copyGlitch = await import('../../runtime/probe/glitch.js');
+    const copyErrors = await import('../../runtime/probe/errors.js');
+    const copyHost = await import('../../runtime/probe/host.js');
     expect(copyGlitch.Glitch).not.toBe(Glitch);
     expect(copyErrors.TransientError).not.toBe(TransientError);
     expect(copyHost.runtimeState).toBe(runtimeState);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveGlitch, withGlitch } from '../../runtime/arm.js';
-import { AmbiguousGlitchKeyError, GlitchKeyError, TransientError, UnknownGlitchKeyError } from '../../runtime/errors.js';
-import { Glitch } from '../../runtime/glitch.js';
-import { trace } from '../../runtime/trace.js';
+import { resolveGlitch, withGlitch } from '../../runtime/probe/arm.js';
+import { AmbiguousGlitchKeyError, GlitchKeyError, TransientError, UnknownGlitchKeyError } from '../../runtime/probe/errors.js';
+import { Glitch } from '../../runtime/probe/glitch.js';
+import { trace } from '../../runtime/probe/trace.js';
 import { BANK, loadInstrumented, host, type Bank } from './support.js';
 import { encodeSites, type SiteTuple } from '../../runtime/protocol.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { withGlitch } from '../../runtime/arm.js';
-import { TransientError } from '../../runtime/errors.js';
-import { Glitch } from '../../runtime/glitch.js';
-import { trace, traceSites } from '../../runtime/trace.js';
+import { withGlitch } from '../../runtime/probe/arm.js';
+import { TransientError } from '../../runtime/probe/errors.js';
+import { Glitch } from '../../runtime/probe/glitch.js';
+import { trace, traceSites } from '../../runtime/probe/trace.js';
 import { BANK, loadInstrumented, deferred, host, type Bank } from './support.js';
 
 const bank = await loadInstrumented<Bank>(BANK);

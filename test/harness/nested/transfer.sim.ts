@@ -2,8 +2,9 @@
 // simulations as Vitest tests, the naive transfer's report written to
 // $FAULTLINE_REPORT.
 import { afterEach, describe, expect, test } from 'vitest';
-import { isVirtualClockInstalled, MemoryQueue } from '../../../runtime/index.js';
-import { describeSimulation, restoreRealClock } from '../../../runtime/vitest.js';
+import { MemoryQueue } from '../../../runtime/index.js';
+import { isVirtualClockInstalled } from '../../../runtime/harness/clock.js';
+import { describeSimulation, restoreRealClock } from '../../../runtime/harness/vitest.js';
 import { balance, emailsTo, resetBank } from '../../../fixtures/jobs/bank.js';
 import { transfer } from '../../../fixtures/jobs/transfer.js';
 import { transferSafe } from '../../../fixtures/jobs/transfer-safe.js';

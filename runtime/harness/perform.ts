@@ -5,9 +5,9 @@
  * enqueued or retried during the run take their place at once.
  */
 import { advanceClockTo, clockNowMs, installVirtualClock } from './clock.js';
-import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
+import { isPermanent, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from './driver.js';
 import { toMilliseconds, type Duration } from './duration.js';
-import { TransientError } from './errors.js';
+import { TransientError } from '../probe/index.js';
 import { DEFAULT_MAX_EXECUTION_MS, DEFAULT_SETTLE_TIMEOUT_MS, performExecution, type ExecutionBounds } from './execution.js';
 import { InvalidOptionError, RunawayJobsError } from './harness-errors.js';
 
@@ -43,12 +43,15 @@ export interface Execution {
 }
 
 /**
- * The harness's retry rule: a glitch's {@link TransientError} is retried 1 s
- * later until its 10th attempt, as a production queue retries a transient
- * failure; any other error is left to the job's own policy.
+ * The harness's retry rule: a permanent error (see {@link isPermanent}) is
+ * never retried; a glitch's {@link TransientError} is retried 1 s later until
+ * its 10th attempt, as a production queue retries a transient failure; any
+ * other error is left to the job's own policy.
  */
-export const transientRetry: RetryOverride = (error, attempt) =>
-  error instanceof TransientError && attempt < TRANSIENT_ATTEMPTS ? TRANSIENT_RETRY_DELAY : undefined;
+export const transientRetry: RetryOverride = (error, attempt) => {
+  if (isPermanent(error)) return 'never';
+  return error instanceof TransientError && attempt < TRANSIENT_ATTEMPTS ? TRANSIENT_RETRY_DELAY : undefined;
+};
 
 /**
  * Performs every pending job, and every job they enqueue or retry, in

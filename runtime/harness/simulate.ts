@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
+import { Glitch, traceSites, type GlitchKind, type TracedSite } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
-import { Glitch, type GlitchKind } from './glitch.js';
 import { InvalidOptionError, NothingTracedError, RunFailedError } from './harness-errors.js';
 import { describeError, failIfJobFailed, recordRun, runScenario, type CleanRun, type RunOptions, type RunRecordImpl, type Scenario } from './scenario.js';
-import { traceSites, type TracedSite } from './trace.js';
 
 /** Every glitch kind, in the order the API lists them. */
 export const GLITCH_KINDS: readonly GlitchKind[] = ['before-line', 'after-line', 'before-call', 'before-return'];

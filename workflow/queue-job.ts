@@ -7,15 +7,10 @@
  * ```
  *
  * BullMQ's `Job` and pg-boss's `Job` both carry `id`, `name` and `data`; this
- * reads exactly those, so it needs neither library.
+ * reads exactly those, so it needs neither library (nor anything else: the
+ * queue drivers re-export it without loading the engine).
  */
-
-/** What `executeWorkflow` needs to know about the job running it. */
-export interface WorkflowJob {
-  readonly id: string;
-  readonly name: string;
-  readonly data: unknown;
-}
+import type { WorkflowJob } from './step.js';
 
 /** The shape shared by a BullMQ `Job` and a pg-boss `Job`. */
 export interface QueueJobLike {

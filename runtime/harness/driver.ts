@@ -27,13 +27,40 @@ export type JobOutcome =
   | { readonly status: 'failed'; readonly error: unknown; readonly retryAt?: Date };
 
 /**
- * How the harness asks a driver to retry a failure its own policy would not:
- * given the error and the attempt that just failed, the delay in ms of the
- * retry, or `undefined` to let the queue's policy decide. The harness uses it
- * so a glitch's `TransientError` is retried 1 s later, up to 10 attempts,
- * whatever the job's own `attempts`.
+ * What a {@link RetryOverride} decides about one failed attempt: retry after
+ * this many ms; `'never'`: fail the job for good, whatever the queue's own
+ * policy; `undefined`: let the queue's policy decide.
  */
-export type RetryOverride = (error: unknown, attempt: number) => number | undefined;
+export type RetryDecision = number | 'never' | undefined;
+
+/**
+ * How the harness asks a driver to retry a failure its own policy would not,
+ * or not to retry one it would: given the error and the attempt that just
+ * failed, a {@link RetryDecision}. The harness's override retries a glitch's
+ * `TransientError` 1 s later, up to 10 attempts, whatever the job's own
+ * `attempts`, and says `'never'` for a permanent error.
+ */
+export type RetryOverride = (error: unknown, attempt: number) => RetryDecision;
+
+/**
+ * True for an error the contract calls permanent: one whose `permanent`
+ * property is `true` (the workflow engine's `WorkflowDefinitionMismatchError`,
+ * or any error of yours). Retrying it would fail the same way, so no driver
+ * retries it. The test is structural, so errors of any package or copy of
+ * faultline qualify without the harness importing them.
+ */
+export function isPermanent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
+}
+
+/**
+ * The decision a driver applies to a failed attempt: `'never'` for a
+ * permanent error whatever `retry` says, else `retry`'s decision. MemoryQueue
+ * and the BullMQ and pg-boss drivers all decide through it.
+ */
+export function retryDecision(retry: RetryOverride, error: unknown, attempt: number): RetryDecision {
+  return isPermanent(error) ? 'never' : retry(error, attempt);
+}
 
 /** Options accepted by {@link JobDriver.enqueue}. */
 export interface EnqueueOptions {
@@ -54,7 +81,11 @@ export interface JobDriver {
   pending(): Promise<readonly PendingJob[]>;
   /**
    * Performs one pending job now (the virtual clock already reads its due
-   * time), records the outcome in the queue and schedules any retry.
+   * time), records the outcome in the queue and schedules any retry. On
+   * failure, `retry(error, attempt)` decides first: a delay in ms retries it
+   * then, `'never'` fails it for good (no `retryAt`, even with attempts left),
+   * `undefined` leaves it to the queue's own policy. The harness's `retry`
+   * says `'never'` for every permanent error (see {@link isPermanent}).
    */
   perform(job: PendingJob, retry: RetryOverride): Promise<JobOutcome>;
   /** Enqueues a job, as application code would. */

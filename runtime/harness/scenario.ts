@@ -3,10 +3,8 @@
  * and the record of what happened, printed well in failure messages.
  */
 import { inspect } from 'node:util';
-import { withGlitch } from './arm.js';
+import { Glitch, GlitchNotExecutedError, TransientError, withGlitch } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
-import { GlitchNotExecutedError, TransientError } from './errors.js';
-import { Glitch } from './glitch.js';
 import { InvalidOptionError, JobFailedError, NothingEnqueuedError, RunFailedError } from './harness-errors.js';
 import { performAllJobs, type Execution, type PerformOptions } from './perform.js';
 

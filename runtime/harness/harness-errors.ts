@@ -5,7 +5,7 @@
  * errors they are branded, so `instanceof` holds across the ESM and CommonJS
  * copies of faultline.
  */
-import { brandClass } from './errors.js';
+import { brandClass } from '../probe/index.js';
 import type { RunRecord } from './scenario.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */

@@ -4,7 +4,7 @@
  * backoff — and implements {@link JobDriver} so the harness can drive it.
  */
 import { advanceClockTo, clockNow, clockNowMs, installVirtualClock, RealDate } from './clock.js';
-import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
+import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from './driver.js';
 import { toMilliseconds } from './duration.js';
 import type { ExecutionRecord } from './scenario.js';
 import { InvalidOptionError, JobNotPendingError, UnknownJobError } from './harness-errors.js';
@@ -168,7 +168,8 @@ export class MemoryQueue implements JobDriver {
   /**
    * Runs one pending job at the current virtual time (jumping the clock to
    * its due time first if it is behind), records the execution and schedules
-   * the retry `retry` or the job's policy asks for.
+   * the retry `retry` or the job's policy asks for (none for a permanent
+   * error, or when `retry` says `'never'`).
    *
    * @throws JobNotPendingError when `job` is not pending any more.
    */
@@ -185,7 +186,8 @@ export class MemoryQueue implements JobDriver {
       this.#performed.push({ id: queued.id, name: queued.name, data: queued.data, attempt: queued.attempt, ranAt, outcome: 'completed' });
       return { status: 'completed', value };
     } catch (error) {
-      const delay = retry(error, queued.attempt) ?? this.#policyDelay(definition, queued.attempt);
+      const decision = retryDecision(retry, error, queued.attempt);
+      const delay = decision === 'never' ? undefined : (decision ?? this.#policyDelay(definition, queued.attempt));
       const retryAt = delay === undefined ? undefined : new RealDate(clockNowMs() + delay);
       if (retryAt) {
         this.#pending.push({ ...queued, dueAt: retryAt, seq: ++this.#seq, attempt: queued.attempt + 1 });

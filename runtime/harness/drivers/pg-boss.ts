@@ -27,17 +27,22 @@
  * pg-boss 10 runs on Node 20; pg-boss 11 and 12 require Node 22.
  */
 import type PgBoss from 'pg-boss';
-import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from '../driver.js';
+import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from '../driver.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
-// The workflow engine's errors module has no dependencies: importing it does not load a database client.
-import { isPermanentError } from '../../workflow/errors.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
-export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
+/**
+ * @deprecated `workflowJob` is production code: import it (and `InvalidQueueJobError`,
+ * `QueueJobLike`, `WorkflowJob`) from `faultline/workflow`. Re-exported here, from
+ * its dependency-free module, because earlier releases documented this import.
+ */
+export { InvalidQueueJobError, workflowJob, type QueueJobLike } from '../../../workflow/queue-job.js';
+/** @deprecated import `WorkflowJob` from `faultline/workflow`. */
+export type { WorkflowJob } from '../../../workflow/step.js';
 
 /** A handler as `boss.work` calls it in pg-boss 10: with an array (here always of one job). */
 export type PgBossHandler = (jobs: PgBoss.JobWithMetadata<any>[]) => unknown;
@@ -207,20 +212,20 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
     const attempt = fetched.retryCount + 1;
     const ranAt = Date.now();
     const error = asError(thrown);
-    const overrideMs = isPermanentError(thrown) ? undefined : retry(thrown, attempt);
+    const decision = retryDecision(retry, thrown, attempt);
     return bounded(`mark job ${id} of queue "${name}" failed`, async () => {
       // pg-boss decides from the job row's retry columns when `fail` runs: set
       // them for this one failure, then put the job's own policy back.
       let restore: { retry_limit: number; retry_delay: number; retry_backoff: boolean } | undefined;
-      if (isPermanentError(thrown)) {
+      if (decision === 'never') {
         // No retries left: pg-boss fails it for good (and dead-letters it if configured).
         await sql(`UPDATE ${job} SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [name, id]);
-      } else if (overrideMs !== undefined) {
+      } else if (decision !== undefined) {
         [restore] = await sql(
           `WITH old AS (SELECT id, retry_limit, retry_delay, retry_backoff FROM ${job} WHERE name = $1 AND id = $2 FOR UPDATE)
            UPDATE ${job} j SET retry_limit = GREATEST(j.retry_limit, j.retry_count + 1), retry_delay = $3, retry_backoff = false
            FROM old WHERE j.name = $1 AND j.id = old.id RETURNING old.retry_limit, old.retry_delay, old.retry_backoff`,
-          [name, id, Math.ceil(overrideMs / 1000)],
+          [name, id, Math.ceil(decision / 1000)],
         );
       }
       await boss.fail(name, id, { name: error.name, message: error.message, stack: error.stack });

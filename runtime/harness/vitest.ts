@@ -37,7 +37,7 @@
  */
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
-import { brandClass } from './errors.js';
+import { brandClass } from '../probe/index.js';
 import { InvalidOptionError } from './harness-errors.js';
 import { writeReport } from './report.js';
 import { describeError, type RunRecord } from './scenario.js';

@@ -28,9 +28,7 @@ import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { startElapsing, stopElapsing } from './clock.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { ExecutionTimeoutError, LeftoverWorkError } from './harness-errors.js';
-import { runtimeState } from './host.js';
-import { siteInfo } from './registry.js';
-import { newEpoch, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from './state.js';
+import { newEpoch, runtimeState, siteInfo, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from '../probe/index.js';
 
 /** Default bound, in ms of real time, on the wait for an execution's leftover work. */
 export const DEFAULT_SETTLE_TIMEOUT_MS = 5_000;

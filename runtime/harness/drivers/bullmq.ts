@@ -14,24 +14,30 @@
  * - Retries: BullMQ computes them from the job's `attempts`/`backoff`. When the
  *   harness overrides a retry (a glitch's `TransientError`), the fetched job's
  *   in-memory options are widened for that one `moveToFailed` call, so BullMQ
- *   still schedules it (and counts the attempt) itself. A permanent faultline
- *   error is failed as BullMQ's `UnrecoverableError`, which BullMQ never retries.
+ *   still schedules it (and counts the attempt) itself. A permanent error (see
+ *   the JobDriver contract), or one the override answers `'never'`, is failed
+ *   as BullMQ's `UnrecoverableError`, which BullMQ never retries.
  * - Every round trip is bounded: a dead or missing Redis gives a
  *   {@link DriverConnectionError} within `timeout` ms, never a hang.
  */
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import type { EnqueueOptions, JobDriver, JobOutcome, PendingJob, RetryOverride } from '../driver.js';
+import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from '../driver.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
-// The workflow engine's errors module has no dependencies: importing it does not load a database client.
-import { isPermanentError } from '../../workflow/errors.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
-export { InvalidQueueJobError, workflowJob, type QueueJobLike, type WorkflowJob } from './job-adapter.js';
+/**
+ * @deprecated `workflowJob` is production code: import it (and `InvalidQueueJobError`,
+ * `QueueJobLike`, `WorkflowJob`) from `faultline/workflow`. Re-exported here, from
+ * its dependency-free module, because earlier releases documented this import.
+ */
+export { InvalidQueueJobError, workflowJob, type QueueJobLike } from '../../../workflow/queue-job.js';
+/** @deprecated import `WorkflowJob` from `faultline/workflow`. */
+export type { WorkflowJob } from '../../../workflow/step.js';
 
 /** A processor as BullMQ's `Worker` would call it. */
 export type BullmqProcessor = (job: Job, token: string) => unknown;
@@ -196,21 +202,19 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     const attempt = job.attemptsMade + 1;
     const error = asError(thrown);
     let recorded: Error = error;
-    if (isPermanentError(thrown)) {
+    const decision = retryDecision(retry, thrown, attempt);
+    if (decision === 'never') {
       recorded = new UnrecoverableError(`${error.name}: ${error.message}`);
       recorded.stack = error.stack;
-    } else {
-      const overrideDelay = retry(thrown, attempt);
-      if (overrideDelay !== undefined) {
-        // BullMQ decides retries from the job object's `opts` when it fails
-        // (Job#shouldRetryJob); widen them for this failure only (Redis keeps
-        // the job's real options for its later attempts).
-        job.opts = {
-          ...job.opts,
-          attempts: Math.max(job.opts.attempts ?? 1, attempt + 1),
-          backoff: { type: 'fixed', delay: overrideDelay },
-        };
-      }
+    } else if (decision !== undefined) {
+      // BullMQ decides retries from the job object's `opts` when it fails
+      // (Job#shouldRetryJob); widen them for this failure only (Redis keeps
+      // the job's real options for its later attempts).
+      job.opts = {
+        ...job.opts,
+        attempts: Math.max(job.opts.attempts ?? 1, attempt + 1),
+        backoff: { type: 'fixed', delay: decision },
+      };
     }
     const failedAt = Date.now();
     const retryAt = await bounded(`mark job ${job.id} of queue "${queueName}" failed`, async () => {
