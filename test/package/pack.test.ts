@@ -45,7 +45,7 @@ const exactly: Record<string, string[]> = {
     'HarnessError', 'InvalidDurationError', 'InvalidOptionError', 'UnknownJobError', 'NothingEnqueuedError', 'NothingTracedError', 'RunawayJobsError',
     'JobNotPendingError', 'RunFailedError', 'JobFailedError', 'LeftoverWorkError', 'ExecutionTimeoutError',
   ],
-  'faultline/transformer': ['instrument', 'InstrumentInputError', 'InstrumentSyntaxError', 'PRODUCTION_WARNING'],
+  'faultline/transformer': ['instrument', 'InstrumentDepthError', 'InstrumentInputError', 'InstrumentSyntaxError', 'PRODUCTION_WARNING'],
 };
 
 let consumer: string;
