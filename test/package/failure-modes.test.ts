@@ -9,10 +9,10 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 import { packFaultline, repo } from './support.js';
 
 const versionOf = (name: string) => (JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
@@ -176,25 +176,14 @@ ${describeError}
 });
 
 describe('openStore on a Postgres host that accepts and never answers', () => {
-  let silent: Server;
+  let silent: SilentServer;
   let port: number;
-  let accepted = 0;
-  const sockets = new Set<Socket>();
 
   beforeAll(async () => {
-    silent = createServer((socket) => {
-      accepted++;
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.resume(); // read the startup packet, answer nothing
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    port = (silent.address() as { port: number }).port;
+    silent = await startSilentServer();
+    port = silent.port;
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
-  });
+  afterAll(() => silent.close());
 
   test('rejects with StoreConnectionError within connectTimeoutMs, the password masked (pg installed beside it)', async () => {
     const result = await script<{ error: { name: string; instance: boolean; message: string } | null; elapsed: number }>(
@@ -214,7 +203,7 @@ console.log(JSON.stringify({ error: describeError(error, StoreConnectionError), 
     expect(result.error!.message).toBe(`cannot open store postgres://app:***@127.0.0.1:${port}/orders: the server did not answer within 300 ms (connectTimeoutMs)`);
     expect(result.elapsed).toBeGreaterThanOrEqual(290);
     expect(result.elapsed).toBeLessThan(5_000);
-    expect(accepted).toBeGreaterThan(0);
+    expect(silent.accepted()).toBeGreaterThan(0);
   });
 });
 

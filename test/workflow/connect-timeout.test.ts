@@ -4,31 +4,20 @@
  * with StoreConnectionError within `connectTimeoutMs` — default 10 s — naming
  * the URL with its password masked; the CLI says so in one line.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { runCli } from '../../cli/run.js';
 import { InvalidArgumentError, openStore, StoreConnectionError } from '../../workflow/index.js';
+import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 import { createPostgresDatabase } from './support/targets.js';
 
-let silent: Server;
+let silent: SilentServer;
 let port: number;
-const sockets = new Set<Socket>();
-let accepted = 0;
 
 beforeAll(async () => {
-  silent = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.resume(); // read the startup packet, answer nothing
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  port = (silent.address() as { port: number }).port;
+  silent = await startSilentServer();
+  port = silent.port;
 });
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => silent.close(resolve));
-});
+afterAll(() => silent.close());
 
 const HUNG = Symbol('still pending');
 /** What `promise` settled to, or HUNG if it was still pending after `ms`. */
@@ -54,7 +43,7 @@ describe('openStore against a Postgres host that never answers', () => {
     const message = (error as Error).message;
     expect(message).toBe(`cannot open store postgres://app:***@127.0.0.1:${port}/orders: the server did not answer within 400 ms (connectTimeoutMs)`);
     expect(error).toMatchObject({ url: `postgres://app:***@127.0.0.1:${port}/orders`, timeoutMs: 400 });
-    expect(accepted).toBeGreaterThan(0);
+    expect(silent.accepted()).toBeGreaterThan(0);
   });
 
   it('bounds the wait at 10 s by default, and the CLI reports it in one line', async () => {
