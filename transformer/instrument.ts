@@ -268,11 +268,30 @@ class Walker {
     this.s.insert(position, this.text.statement(lead, call, closes, opens, this.context) + restated);
   }
 
-  /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
-  private body(node: Node): void {
-    const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
-    if (action === Action.Skip || action === Action.None) return this.visit(node, null);
+  /**
+   * A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the
+   * same lines so its probes have a block. `point`: each run of the body is a
+   * scheduling point (a `for await` iteration), probed first thing in it.
+   */
+  private body(node: Node, point = false): void {
+    const block = node.type === 'BlockStatement';
+    const action = block ? Action.None : statementAction(node);
+    // Outside every function (top-level `for await`) no point, as for a top-level `await` (see runtime/protocol.ts).
+    const probed = point && this.fnKey !== null;
+    if (block) {
+      if (probed) this.iterationPoint(node.start! + 1, node.loc!.start.line, node.loc!.start.column + 1);
+      return this.visit(node, null);
+    }
+    if (action === Action.Skip || action === Action.None) {
+      if (!probed) return this.visit(node, null);
+      // An empty or declaration-only body still gets its block, for the point.
+      this.s.insert(node.start!, '{');
+      this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
+      this.pending.push(() => this.s.insert(node.end!, '}'));
+      return this.visit(node, null);
+    }
     this.s.insert(node.start!, '{');
+    if (probed) this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
     // Pushed first, so it runs after everything the statement schedules.
     this.pending.push(() => this.s.insert(node.end!, '}'));
     this.statement(node, false, false);
@@ -285,6 +304,7 @@ class Walker {
       if (rule.leaf) return;
       if (rule.fn) return this.fn(node, name);
       if (rule.ret) return this.ret(node);
+      if (rule.awaits) return this.await(node);
       if (rule.cls) return this.cls(node, rule, name);
     }
     this.schedule(this.children(node, rule));
@@ -305,7 +325,10 @@ class Walker {
           if (child != null && typeof child.type === 'string') steps.push(child);
         }
       } else if (typeof value.type === 'string') {
-        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) steps.push(() => this.body(value));
+        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) {
+          const point = rule.iterationPoint?.(node) === true;
+          steps.push(() => this.body(value, point));
+        }
         else if (names) steps.push(() => this.visit(value, childName(node, key, null, this.className, this.code)));
         else steps.push(value);
       }
@@ -444,6 +467,34 @@ class Walker {
         // The site is where its probe call is: after the returned expression (which may end on a later line).
         const { line, column } = positionAfter(this.code, argument, end);
         this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, fnKey))})`);
+      },
+    ]);
+  }
+
+  /** The await probe of one `for await` iteration, at `position` (the body's first offset). */
+  private iterationPoint(position: number, line: number, column: number): void {
+    this.s.insert(position, this.text.iterationPoint(this.site('await', line, column)));
+  }
+
+  /**
+   * `await x` → `await(V=(x),H.on?H.w(B+id,V):V)`: the operand is evaluated
+   * once, before the guard, and read back in the same conditional (as in
+   * {@link Walker.ret}); idle, the await sees exactly `x`. The wrapper takes
+   * the operand's own parentheses inside it. The site is the `await`
+   * keyword's line (the probe call may sit on the operand's last line). No
+   * point outside every function: there is no function-local temporary there.
+   */
+  private await(node: Node): void {
+    const argument = node.argument as Node;
+    if (this.fnKey === null) return this.visit(argument, null);
+    const { start, end } = parenthesizedRange(this.code, argument);
+    const value = this.text.names.value;
+    this.s.insert(start, `(${value}=(`);
+    this.schedule([
+      argument,
+      () => {
+        const { line, column } = node.loc!.start;
+        this.s.insert(end, `),${this.text.awaitValue(this.site('await', line, column))})`);
       },
     ]);
   }

@@ -87,7 +87,7 @@ export class ProbeText {
    * nothing for them, and a smaller entry keeps small functions within V8's
    * inlining budget.
    */
-  call(method: 'l' | 'a' | 'c' | 'r', id: number, args = ''): string {
+  call(method: 'l' | 'a' | 'c' | 'r' | 'w', id: number, args = ''): string {
     return `${this.host}.${method}(${this.base}+${id}${args === '' ? '' : `,${args}`})`;
   }
 
@@ -109,8 +109,22 @@ export class ProbeText {
 
   /** The guarded return probe on the value in the temporary: `on ? r(id, V) : V`. */
   returnValue(id: number): string {
+    return this.onValue('r', id);
+  }
+
+  /** The guarded await probe on the operand in the temporary: `on ? w(id, V) : V`. */
+  awaitValue(id: number): string {
+    return this.onValue('w', id);
+  }
+
+  /** The iteration point of a `for await` body: `if(on)await w(id, void 0);`, skipped (no tick) while idle. */
+  iterationPoint(id: number): string {
+    return `${COVERAGE_HINT}if(${this.guard})await ${this.call('w', id, 'void 0')};`;
+  }
+
+  private onValue(method: 'r' | 'w', id: number): string {
     const value = this.names.value;
-    return `${COVERAGE_HINT}${this.guard}?${this.call('r', id, value)}:${value}`;
+    return `${COVERAGE_HINT}${this.guard}?${this.call(method, id, value)}:${value}`;
   }
 
   /** The return probe of a bare `return`. */

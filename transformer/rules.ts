@@ -43,6 +43,10 @@ export interface Rule {
   readonly unprobed?: string;
   /** A `return`: its value is wrapped in the return probe. */
   readonly ret?: true;
+  /** An `await`: its operand is wrapped in the await probe (a scheduling point, see runtime/protocol.ts). */
+  readonly awaits?: true;
+  /** A loop whose every iteration is a scheduling point when this holds (`for await`): its body starts with an await probe. */
+  readonly iterationPoint?: (node: Node) => boolean;
   /** A class: names its members' function keys. */
   readonly cls?: true;
   /** Nothing inside to instrument: do not descend. */
@@ -84,7 +88,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   DoWhileStatement: LOOP,
   ForStatement: LOOP,
   ForInStatement: LOOP,
-  ForOfStatement: LOOP,
+  ForOfStatement: { ...LOOP, iterationPoint: (node) => node.await === true },
   // The statement is probed; its body is not (see Rule.unprobed). Sloppy-mode only, so never in modules.
   WithStatement: { statement: Action.Line, unprobed: 'body' },
   ClassDeclaration: { statement: unlessDeclared, cls: true },
@@ -105,6 +109,9 @@ export const RULES: Readonly<Record<string, Rule>> = {
       return declaration.type.endsWith('Declaration') ? statementAction(declaration) : Action.Line;
     },
   },
+
+  // Scheduling points.
+  AwaitExpression: { awaits: true },
 
   // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
   FunctionDeclaration: FUNCTION,

@@ -261,7 +261,8 @@ export function glitchAt(point: SimulationPoint): Glitch {
   }
 }
 
-const KIND_OF_SITE: Record<TracedSite['kind'], GlitchKind> = {
+/** The glitch kind of each site kind that has one (an `await` point is where races switch, not a glitch). */
+const KIND_OF_SITE: Partial<Record<TracedSite['kind'], GlitchKind>> = {
   line: 'before-line',
   after: 'after-line',
   call: 'before-call',
@@ -272,7 +273,7 @@ function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>):
   const points: SimulationPoint[] = [];
   for (const site of sites) {
     const kind = KIND_OF_SITE[site.kind];
-    if (!kinds.has(kind)) continue;
+    if (kind === undefined || !kinds.has(kind)) continue;
     points.push({
       kind,
       key: site.key,

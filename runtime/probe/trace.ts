@@ -4,9 +4,9 @@ import { SiteCode, type SiteKind } from '../protocol.js';
 import { siteInfo, siteKey } from './registry.js';
 import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
-/** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
+/** A traced point: `line` and `await` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
 export interface TracedEvent {
-  kind: 'line' | 'call' | 'return';
+  kind: 'line' | 'call' | 'return' | 'await';
   key: string;
 }
 
@@ -31,6 +31,7 @@ const KIND_NAMES: Record<number, SiteKind> = {
   [SiteCode.after]: 'after',
   [SiteCode.call]: 'call',
   [SiteCode.return]: 'return',
+  [SiteCode.await]: 'await',
 };
 
 /**
