@@ -366,7 +366,7 @@ function formatRaceReport(report: RaceReport): string {
     ? `every schedule with at most ${report.preemptions} preemption${report.preemptions === 1 ? '' : 's'}`
     : `capped below every schedule with at most ${report.preemptions} preemptions${sampled > 0 ? `, ${sampled} of them sampled` : ''}`;
   const lines = [`Races: ${report.schedules.length} schedule${report.schedules.length === 1 ? '' : 's'} (${scope}), ${report.passed} passed, ${report.failed} failed`];
-  for (const result of report.schedules) {
+  for (const [index, result] of report.schedules.entries()) {
     if (result.passed) continue;
     lines.push(`  ✗ ${result.name}`);
     lines.push(`      why: ${describeError(result.error).replaceAll('\n', '\n        ')}`);
@@ -375,7 +375,7 @@ function formatRaceReport(report: RaceReport): string {
       const [, ...executions] = RunRecordImpl.prototype.toString.call(result.run).split('\n');
       if (executions.length > 0) lines.push('      executions:', ...executions.map((line) => `    ${line}`));
     }
-    lines.push(`      replay: runRace(driver, { start, schedule: ${JSON.stringify(result.schedule)} })`);
+    lines.push(`      replay: runRace(driver, { start, schedule: report.schedules[${index}].schedule }) (${result.schedule.steps.length} steps of plain JSON)`);
   }
   return lines.join('\n');
 }

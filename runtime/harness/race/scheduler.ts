@@ -95,14 +95,15 @@ export class Racer implements RaceGate {
   /** {@inheritDoc RaceGate.park} */
   park<T>(id: number, value: T): T | Promise<Awaited<T>> {
     if (this.race.over || this.done) return value;
-    // Adopted at once, as `await` would, so a rejection while parked is handled (the await sees it when released).
-    const settled = isThenable(value) ? Promise.resolve(value) : undefined;
-    settled?.catch(() => {});
+    // Adopted at once, as `await` adopts its operand (one read of `constructor` or `then`, nothing more), and
+    // handled, so a rejection while parked is not reported as unhandled: the await sees it when released.
+    const settled = Promise.resolve(value);
+    settled.catch(() => {});
     const gate = new Promise<void>((release) => {
       this.waiters.push({ site: id, release });
     });
     this.race.changed();
-    return gate.then(() => (settled ?? value) as Awaited<T>);
+    return gate.then(() => settled);
   }
 }
 
@@ -321,8 +322,4 @@ function productionOrder(a: PendingJob, b: PendingJob): number {
 function pointKey(site: number): string {
   const info = siteInfo(runtimeState, site);
   return info ? `${info.file.path}:${info.line}` : `site ${site}`;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
