@@ -382,5 +382,5 @@ function formatRaceReport(report: RaceReport): string {
 
 /** `  1. signup#a: start → signup.ts:12` per stretch. */
 function timelineLines(entries: readonly TimelineEntry[]): string[] {
-  return entries.map((entry, index) => `  ${index + 1}. ${entry.run}: ${entry.from === 'start' ? 'start' : shortPoint(entry.from)} → ${entry.to === undefined ? 'end' : describeStop(entry)}`);
+  return entries.map((entry, index) => `  ${index + 1}. ${entry.run}: ${entry.from === 'start' ? 'start' : shortPoint(entry.from)} → ${entry.to === undefined ? 'end' : `${entry.blocked ? 'blocked after ' : ''}${describeStop(entry)}`}`);
 }

@@ -14,10 +14,16 @@ export const SCHEDULE_VERSION = 1;
 /** Where an execution is parked before its first line. */
 export const START = 'start';
 
-/** One decision: `run` (an execution, `"signup#a"`) went on from `at` (`"start"` or an await point's `"file:line"`). */
+/**
+ * One decision: `run` (an execution, `"signup#a"`) went on from `at`
+ * (`"start"` or an await point's `"file:line"`). `blocked`: executions that
+ * were neither parked nor ended then (waiting on a lock a parked one held);
+ * informative only, replay does not check it.
+ */
 export interface ScheduleStep {
   readonly run: string;
   readonly at: string;
+  readonly blocked?: readonly string[];
 }
 
 /** One race run's decisions, as plain JSON (`JSON.parse(JSON.stringify(schedule))` replays alike). */
@@ -28,15 +34,17 @@ export interface Schedule {
 
 /**
  * One stretch of a run: `run` went on from `from` until it parked at `to`,
- * or to its end (`to` undefined). `visit` counts how often `run` had parked
- * at `to` by then (1 the first time): a loop's await is one point, reached
- * again on every iteration.
+ * or to its end (`to` undefined), or until it blocked (`blocked`: it was let
+ * go on from its last point and waited on something a parked execution held).
+ * `visit` counts how often `run` had parked at `to` by then (1 the first
+ * time): a loop's await is one point, reached again on every iteration.
  */
 export interface TimelineEntry {
   readonly run: string;
   readonly from: string;
   readonly to?: string;
   readonly visit?: number;
+  readonly blocked?: true;
 }
 
 /**
@@ -59,6 +67,11 @@ export function timeline(schedule: Schedule): TimelineEntry[] {
     const { run, at } = steps[i]!;
     let j = i;
     while (j + 1 < steps.length && steps[j + 1]!.run === run) j++;
+    if (steps[j + 1]?.blocked?.includes(run)) {
+      entries.push({ run, from: at, to: steps[j]!.at, visit: visits[j]!, blocked: true });
+      i = j;
+      continue;
+    }
     let next = j + 1;
     while (next < steps.length && steps[next]!.run !== run) next++;
     entries.push(next === steps.length ? { run, from: at } : { run, from: at, to: steps[next]!.at, visit: visits[next]! });
@@ -70,13 +83,14 @@ export function timeline(schedule: Schedule): TimelineEntry[] {
 /**
  * The readable name of a schedule: each stretch as `signup#a at signup.ts:17`
  * (where it was switched away from; `(2nd time)` when a loop brought it
- * there again) or `signup#b to the end`, joined by ` → `. Points are
+ * there again), `signup#b blocked after signup.ts:17` (let go on from there,
+ * it waited on a parked one) or `signup#b to the end`, joined by ` → `. Points are
  * shortened to the file's base name.
  */
 export function scheduleName(schedule: Schedule): string {
   const entries = timeline(schedule);
   if (entries.length === 0) return '(no step)';
-  return entries.map((entry) => `${entry.run} ${entry.to === undefined ? 'to the end' : `at ${describeStop(entry)}`}`).join(' → ');
+  return entries.map((entry) => `${entry.run} ${entry.to === undefined ? 'to the end' : `${entry.blocked ? 'blocked after' : 'at'} ${describeStop(entry)}`}`).join(' → ');
 }
 
 /** `"signup.ts:17"`, or `"signup.ts:17 (2nd time)"`. */
@@ -100,7 +114,7 @@ export function shortPoint(point: string): string {
 
 /** A schedule of these steps. */
 export function makeSchedule(steps: readonly ScheduleStep[]): Schedule {
-  return { version: SCHEDULE_VERSION, steps: steps.map(({ run, at }) => ({ run, at })) };
+  return { version: SCHEDULE_VERSION, steps: steps.map(({ run, at, blocked }) => (blocked !== undefined && blocked.length > 0 ? { run, at, blocked: [...blocked] } : { run, at })) };
 }
 
 /**

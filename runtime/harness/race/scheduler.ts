@@ -64,6 +64,8 @@ export interface Decision {
   readonly current: string | undefined;
   /** Whether this decision switched away from `current`. */
   readonly preempted: boolean;
+  /** Labels of the live executions that were neither parked nor ended: blocked (see the module comment). */
+  readonly blocked: readonly string[];
 }
 
 /** A parked await (or the start gate): released when the scheduler lets its execution go on. */
@@ -186,6 +188,7 @@ class RaceScheduler {
           enabled: enabled.map((racer) => racer.label),
           current: current?.label,
           preempted: current !== undefined && choice !== current,
+          blocked: this.racers.filter((racer) => !racer.done && racer.waiters.length === 0).map((racer) => racer.label),
         });
         if (choice.at !== START) this.reachedAwait = true;
         this.release(choice);
