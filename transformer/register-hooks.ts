@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import type * as Esbuild from 'esbuild';
-import { GLOBAL_NAME } from '../runtime/protocol.js';
+import { GLOBAL_NAME } from '../core/protocol.js';
 import { instrument } from './instrument.js';
 import { createFileMatcher, type FileMatcher, type ResolvedIncludeOptions } from './include.js';
 

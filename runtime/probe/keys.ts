@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmbiguousGlitchKeyError, UnknownGlitchKeyError } from './errors.js';
 import type { GlitchKind } from './glitch.js';
-import { SiteCode, type SiteCodeValue, type SiteTuple } from '../protocol.js';
+import { SiteCode, type SiteCodeValue, type SiteTuple } from '../../core/protocol.js';
 import { fileIndex, fileSites } from './registry.js';
 import type { CachedKey, FileRegistration, RuntimeState } from './state.js';
 

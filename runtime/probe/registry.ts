@@ -1,6 +1,6 @@
 /** The site registry: what each probe id means, and per-file indexes for key resolution. */
 import { ProbeRegistrationError } from './errors.js';
-import { decodeSites, SiteCode, type SiteTable, type SiteTuple } from '../protocol.js';
+import { decodeSites, SiteCode, type SiteTable, type SiteTuple } from '../../core/protocol.js';
 import { ensureCapacity, type FileIndex, type FileRegistration, type RuntimeState, type SiteInfo } from './state.js';
 
 /**

@@ -6,7 +6,7 @@
  * every copy must see the same sites, traces and armed glitches.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ProbeHost, SiteCodeValue, SiteTable, SiteTuple } from '../protocol.js';
+import type { ProbeHost, SiteCodeValue, SiteTable, SiteTuple } from '../../core/protocol.js';
 import type { Glitch } from './glitch.js';
 import type { ResolvedKey } from './keys.js';
 

@@ -1,6 +1,6 @@
 /** `trace`: which instrumented points one run executes. */
 import { runtimeState } from './host.js';
-import { SiteCode, type SiteKind } from '../protocol.js';
+import { SiteCode, type SiteKind } from '../../core/protocol.js';
 import { siteInfo, siteKey } from './registry.js';
 import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
