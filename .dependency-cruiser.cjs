@@ -39,13 +39,6 @@ const EXCEPTIONS = [
     from: '^runtime/harness/drivers/(bullmq|pg-boss)[.]ts$',
     to: '^workflow/(queue-job|step)[.]ts$',
   },
-  {
-    name: 'temp-cli-duration',
-    comment: 'The one duration parser moves to core/duration.ts (issue 14, core/); until then the CLI reads it from workflow/housekeeping.ts.',
-    rule: 'cli-uses-public-indexes',
-    from: '^cli/workflows-command[.]ts$',
-    to: '^workflow/housekeeping[.]ts$',
-  },
 ];
 
 /** The package's entry points as fixtures and the demo import them: `faultline`, `faultline/workflow`, … through tsconfig `paths` (Vitest aliases the same names). */

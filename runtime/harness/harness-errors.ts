@@ -6,6 +6,7 @@
  * copies of faultline.
  */
 import type { RunRecord } from './scenario.js';
+import { DURATION_FORMS } from '../../core/duration.js';
 import { brandClass, FaultlineError } from '../../core/errors.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */
@@ -15,7 +16,7 @@ brandClass(HarnessError, 'HarnessError');
 export class InvalidDurationError extends HarnessError {
   constructor(readonly input: unknown) {
     super(
-      `Invalid duration ${describe(input)}: use a non-negative number of milliseconds or a string like '500ms', '3s', '5m', '2h', '7d' or '1.5h'`,
+      `Invalid duration ${describe(input)}: use ${DURATION_FORMS}`,
     );
   }
 }
