@@ -35,3 +35,4 @@ export {
   StoreConnectionError,
   isPermanentError,
 } from './errors.js';
+export { FaultlineError } from '../core/errors.js';
