@@ -86,8 +86,8 @@ export async function openDatabase(target: StoreTarget, options: OpenDatabaseOpt
   if ('db' in target) {
     if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
     const dialect = bindDialect(target.db, target.dialect === undefined ? dialectOf(target.db) : dialectNamed(target.dialect));
-    // A driver faultline did not make cannot refuse a held connection: it gets no database to mark.
-    const connections = dialect.supportsMultipleConnections ? ({ supportsMultipleConnections: true } as const) : ({ supportsMultipleConnections: false } as const);
+    // A driver faultline did not make cannot refuse a held connection: there is no database to mark.
+    const connections: StoreConnections = dialect.supportsMultipleConnections ? { supportsMultipleConnections: true } : { supportsMultipleConnections: false };
     return { db: target.db, close: async () => {}, connections };
   }
   throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
