@@ -3,7 +3,7 @@
  * intent so the rest of the engine speaks in operations. One module for both
  * dialects: Kysely's builder papers over SQLite and Postgres differences, and
  * where it cannot, an operation reads the capabilities and texts of the
- * executor's {@link StoreDialect} (store-dialect.ts), never a dialect argument.
+ * executor's `StoreDialect` (store-dialect.ts), never a dialect argument.
  *
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
