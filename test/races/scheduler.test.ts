@@ -4,7 +4,8 @@
  * race; a job failing for good fails its schedule with JobFailedError.
  */
 import { describe, expect, test } from 'vitest';
-import { JobFailedError, MemoryQueue, simulateRaces } from 'faultline';
+import { JobFailedError, LeftoverWorkError, MemoryQueue, simulateRaces } from 'faultline';
+import { firesAndForgets, outbox, startsInterval } from '../../fixtures/jobs/leftover.js';
 import { doomed, follow, locked, parent } from '../../fixtures/jobs/race-shapes.js';
 
 /** A FIFO mutex (not instrumented: only the jobs' awaits are points). */
@@ -83,5 +84,39 @@ describe('the race scheduler', () => {
     expect(report.schedules).toHaveLength(2);
     expect(report.schedules.every((s) => s.error instanceof JobFailedError)).toBe(true);
     expect(String(report)).toMatch(/why: JobFailedError: Job doomed#a failed for good after 1 attempt/);
+  });
+
+  test('work an execution left running parks at its await points too, and is waited for before check', async () => {
+    const queue = new MemoryQueue();
+    queue.define('fire', firesAndForgets);
+    const report = await simulateRaces(queue, {
+      reset: () => void (outbox.length = 0),
+      start: async () => {
+        await queue.enqueue('fire', { ref: 'a' }, { jobId: 'a' });
+        await queue.enqueue('fire', { ref: 'b' }, { jobId: 'b' });
+      },
+      check: () => expect([...outbox].sort()).toEqual(['a', 'a:audit', 'b', 'b:audit']),
+      preemptions: 1,
+    });
+    expect(report.failed, String(report)).toBe(0);
+    // The fire-and-forget post's await (leftover.ts:13) is a point the scheduler switched at.
+    expect(report.schedules.some((s) => s.name.includes('at leftover.ts:13'))).toBe(true);
+  });
+
+  test('work that never ends fails its schedule with LeftoverWorkError', async () => {
+    const queue = new MemoryQueue();
+    queue.define('interval', startsInterval);
+    queue.define('fire', firesAndForgets);
+    const report = await simulateRaces(queue, {
+      start: async () => {
+        await queue.enqueue('interval', {}, { jobId: 'i' });
+        await queue.enqueue('fire', { ref: 'f' }, { jobId: 'f' });
+      },
+      check: () => {},
+      preemptions: 0,
+      settleTimeoutMs: 100,
+    });
+    expect(report.schedules.length).toBeGreaterThan(0);
+    expect(report.schedules.every((s) => s.error instanceof LeftoverWorkError)).toBe(true);
   });
 });
