@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryQueue, performAllJobs, simulateRaces } from 'faultline';
 import { openStore } from 'faultline/workflow';
-import { createCustomers, resetCustomers, signUp } from '../../fixtures/jobs/signup-race.js';
+import { createCustomers, signUp } from '../../fixtures/jobs/signup-race.js';
 import { segments } from '../../fixtures/jobs/segments.js';
 import { childArgs } from './child.js';
 
@@ -34,7 +34,8 @@ if (args.mode === 'signup') {
     await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'a' });
     await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'b' });
   };
-  const options = { reset: () => resetCustomers(store), start, check: () => {} };
+  // The naive signup touches only the customers table: that is all its reset needs (the workflow tables stay empty).
+  const options = { reset: () => store.db.deleteFrom('customers').execute(), start, check: () => {} };
   await simulateRaces(queue, options); // warm-up
   let schedules = 0;
   let ms = 0;
