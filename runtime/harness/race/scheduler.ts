@@ -83,7 +83,7 @@ export class Racer implements RaceGate {
 
   constructor(
     private readonly race: RaceScheduler,
-    /** `"signup#a"`, `"signup#a@2"` for a retry: unique within the run. */
+    /** `"signup#a"`, `"signup#a@2"` for a retry: unique within the run (see {@link RaceScheduler.labelOf}). */
     readonly label: string,
     readonly job: PendingJob,
   ) {}
@@ -145,6 +145,9 @@ class RaceScheduler {
   over = false;
   private readonly admitted = new Set<string>();
   private readonly labels = new Set<string>();
+  /** Driver job id → its label without the attempt; job name → how many of its jobs were labelled. */
+  private readonly bases = new Map<string, string>();
+  private readonly ranks = new Map<string, number>();
   private version = 0;
   private wake: (() => void) | undefined;
   private failure: { error: unknown } | undefined;
@@ -257,13 +260,32 @@ class RaceScheduler {
 
   private admit(job: PendingJob): void {
     this.admitted.add(jobKey(job));
-    let label = `${job.name}#${job.id}${job.attempt > 1 ? `@${job.attempt}` : ''}`;
+    let label = this.labelOf(job);
     // A job id enqueued again after it ran: the same name, told apart by a count.
     for (let n = 2; this.labels.has(label); n++) label = `${label.replace(/~\d+$/, '')}~${n}`;
     this.labels.add(label);
     const racer = new Racer(this, label, job);
     racer.waiters.push({ site: -1, release: () => this.begin(racer) });
     this.racers.push(racer);
+  }
+
+  /**
+   * `"signup#a"`: the job's name and its `jobId` when it was enqueued with
+   * one, else its rank among the jobs of that name this run admitted
+   * (`"signup#2"`), never the driver's own id, which may be random (pg-boss
+   * makes UUIDs): so the same run gets the same labels, and a schedule replays
+   * on any queue. A retry keeps its job's label, with its attempt (`"@2"`).
+   */
+  private labelOf(job: PendingJob): string {
+    let base = this.bases.get(job.id);
+    if (base === undefined) {
+      const given = (job as { jobId?: unknown }).jobId;
+      const rank = (this.ranks.get(job.name) ?? 0) + 1;
+      this.ranks.set(job.name, rank);
+      base = `${job.name}#${typeof given === 'string' ? given : rank}`;
+      this.bases.set(job.id, base);
+    }
+    return job.attempt > 1 ? `${base}@${job.attempt}` : base;
   }
 
   /** Runs `racer`'s execution in its own context, the race's gate in it. */
