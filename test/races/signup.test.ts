@@ -7,16 +7,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { MemoryQueue, runRace, simulateRaces, type RaceReport } from 'faultline';
 import { openStore, type WorkflowStore } from 'faultline/workflow';
 import { createCustomers, customerEmails, resetCustomers, signUp, signUpOnce } from '../../fixtures/jobs/signup-race.js';
+import { makeTarget } from '../workflow/support/targets.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-races-'));
 let store: WorkflowStore;
 beforeAll(async () => {
   store = await openStore(`sqlite:${path.join(dir, 'races.db')}`);
   await createCustomers(store);
+  sqliteQueue.define('signup', signUp(store));
 });
 afterAll(async () => {
   await store.close();
@@ -30,6 +32,8 @@ const twoClicks = (queue: MemoryQueue) => async () => {
 };
 
 const oneCustomer = async () => expect(await customerEmails(store)).toEqual(['ada@example.com']);
+/** The naive signup on the SQLite store, for comparisons. */
+const sqliteQueue = new MemoryQueue();
 
 describe('check-then-create signup', () => {
   const queue = new MemoryQueue();
@@ -82,5 +86,30 @@ describe('the fix: a workflow keyed by email', () => {
     expect(report.failed, String(report)).toBe(0);
     expect(report.complete).toBe(true);
     expect(report.schedules.length).toBeGreaterThan(2);
+  });
+});
+
+describe('on PostgreSQL (real I/O inside the jobs)', () => {
+  test('the check-then-create signup fails where it fails on SQLite', { timeout: 120_000 }, async () => {
+    const target = await makeTarget('postgres', inject('postgresUrl'));
+    const db = await target.open();
+    try {
+      await createCustomers(db);
+      const queue = new MemoryQueue();
+      queue.define('signup', signUp(db));
+      const report = await simulateRaces(queue, {
+        reset: () => resetCustomers(db),
+        start: twoClicks(queue),
+        check: async () => expect(await customerEmails(db)).toEqual(['ada@example.com']),
+        // A query on a loaded machine can take longer than the default bound: it must not pass for a lock wait.
+        blockedAfterMs: 5_000,
+      });
+      const onSqlite = await simulateRaces(sqliteQueue, { reset: () => resetCustomers(store), start: twoClicks(sqliteQueue), check: oneCustomer });
+      expect(report.schedules.map((s) => [s.name, s.passed])).toEqual(onSqlite.schedules.map((s) => [s.name, s.passed]));
+      expect(report.failed).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+      await target.dispose();
+    }
   });
 });
