@@ -135,5 +135,6 @@ describe('bad input', () => {
     await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, preemptions: -1 })).rejects.toThrow(/Invalid option preemptions/);
     await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, schedules: 0 })).rejects.toThrow(/Invalid option schedules/);
     await expect(runRace(queue, { start: twoJobs(1, 1), schedule: { steps: [] } as unknown as Schedule })).rejects.toThrow(/Invalid option schedule/);
+    await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, faults: ['transient'] } as never)).rejects.toThrow(/Invalid option faults: .*does not combine races with faults yet/);
   });
 });
