@@ -34,7 +34,7 @@
  * return(V=(value),H.on?H.r(B+3,V):V);              // about to return
  * if(H.on)H.r(B+4,void 0);                          // falling off the end of a body
  * await(V=(x),H.on?H.w(B+5,V):V);                    // a scheduling point: `await x`
- * for await(const v of it){if(H.on)await H.w(B+6,void 0);…}  // each iteration of `for await`
+ * for await(const v of it){if(H.on&&(V=H.w(B+6,void 0)))await V;…}  // each iteration of `for await`
  * ```
  *
  * **Await points** (site kind `await`) are where a race (`simulateRaces`)
@@ -43,8 +43,9 @@
  * it adds no microtask and keeps the value, the rejection and thenable
  * adoption as they were (`w` returns its value unchanged outside a race).
  * The operand keeps its parentheses, so precedence is unchanged. A `for
- * await` body starts with a guarded `await H.w(…)`: while `on` is 0 it is
- * skipped, so an idle iteration takes no extra tick. Awaits outside every
+ * await` body starts with a guarded point that awaits only what `w` returns
+ * in a race (a promise; `undefined` otherwise), so an iteration takes no
+ * extra tick idle, nor traced outside a race. Awaits outside every
  * function (top-level await) get no point: they have no function-local `V`,
  * and job code runs in functions.
  *

@@ -117,9 +117,14 @@ export class ProbeText {
     return this.onValue('w', id);
   }
 
-  /** The iteration point of a `for await` body: `if(on)await w(id, void 0);`, skipped (no tick) while idle. */
+  /**
+   * The iteration point of a `for await` body: `if(on&&(V=w(id,void 0)))await V;`.
+   * It awaits only what a race's `w` returns (a promise); idle, or traced
+   * outside a race (`w` returns `undefined`), the iteration takes no extra tick.
+   */
   iterationPoint(id: number): string {
-    return `${COVERAGE_HINT}if(${this.guard})await ${this.call('w', id, 'void 0')};`;
+    const value = this.names.value;
+    return `${COVERAGE_HINT}if(${this.guard}&&(${value}=${this.call('w', id, 'void 0')}))await ${value};`;
   }
 
   private onValue(method: 'r' | 'w', id: number): string {

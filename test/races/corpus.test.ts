@@ -3,7 +3,9 @@
  * point: idle (the runtime loaded, nothing traced), traced (the probe runs
  * and returns the operand), and raced (two executions of each form switched
  * at its await points, under every schedule with up to one preemption):
- * the same values, errors and microtask order as the plain code.
+ * the same values, errors and microtask order as the plain code (and,
+ * idle or traced, the same number of microtasks: await-ticks.ts; a race adds
+ * ticks by design, where it parks).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,16 @@ const outcome = async (form: Form) => {
     return { error: String(error) };
   }
 };
+
+test('await-ticks.ts: traced outside a race, await points add no microtask either', async () => {
+  const plain = await outcome(await load('await-ticks.ts', 'plain'));
+  const instrumented = await load('await-ticks.ts', 'instrumented');
+  let traced: unknown;
+  await trace(async () => {
+    traced = await outcome(instrumented);
+  });
+  expect(traced).toEqual(plain);
+});
 
 describe.each(FORMS)('%s', (name) => {
   test('idle and traced: as plain, await points traced', async () => {
