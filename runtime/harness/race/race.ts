@@ -37,7 +37,8 @@ export interface RaceRunOptions extends RunOptions {
   /**
    * Real ms a running execution may make no progress while others are
    * parked before it counts as blocked (on a lock a parked one holds), so a
-   * parked one goes on instead (default 500).
+   * parked one goes on instead (default 2,000: above the commit latency of a
+   * loaded database, which must not pass for blocking).
    */
   blockedAfterMs?: number;
 }

@@ -37,7 +37,7 @@ import { runtimeState, siteInfo, type RaceGate, type ScopeContext } from '../../
 import { START } from './schedule.js';
 
 /** Default real ms an execution may make no progress, while others are parked, before it counts as blocked. */
-export const DEFAULT_BLOCKED_AFTER_MS = 500;
+export const DEFAULT_BLOCKED_AFTER_MS = 2_000;
 
 /** What a policy sees at one decision. */
 export interface DecisionPoint {
