@@ -21,11 +21,13 @@ import {
   runScenario,
   simulate,
   TransientError,
+  GlitchRunError,
+  JobStalledError,
   type JobHandler,
   type Scenario,
 } from '../../runtime/index.js';
-import { GlitchRunError, JobStalledError } from '../../runtime/harness/harness-errors.js';
-import { account, forks, guarded, log, startsTimer, withdraw } from '../../fixtures/jobs/faults.js';
+import { account, forks, guarded, log, startsTimer, waitsForGate, withdraw } from '../../fixtures/jobs/faults.js';
+import { runtimeState } from '../../runtime/probe/index.js';
 import { locks, posted, settleAccount } from '../../fixtures/jobs/locked.js';
 
 const FAULTS = 'fixtures/jobs/faults.ts';
@@ -229,6 +231,31 @@ describe('crash', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Only the re-delivered execution forked and finished its background work.
     expect(log).toEqual(['forked', 'background']);
+  });
+
+  test('work of a crashed execution that resumes after its run ends runs none of its code, leaks nothing and is then forgotten', async () => {
+    let open!: () => void;
+    const inFlight = new Promise<void>((resolve) => (open = resolve));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const { queue, start } = oneJob(() => waitsForGate(calls++ === 0 ? inFlight : Promise.resolve()));
+      const scenario = await runScenario(queue, { glitch: Glitch.beforeLine(marked(FAULTS, 'gate-waiting')).crash(), start, settleTimeoutMs: 200 });
+      expect(scenario.performed.map((p) => p.outcome)).toEqual(['crashed', 'completed']);
+      expect(log).toEqual(['waiting', 'after gate']);
+      // The crashed execution still waits on its answer: probes keep checking the poison meanwhile.
+      expect(runtimeState.executing).toBe(1);
+      open(); // the answer arrives, in whatever run comes next
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log).toEqual(['waiting', 'after gate']);
+      expect(unhandled).toEqual([]);
+      expect(runtimeState.executing).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   test('its timers die with it', async () => {
