@@ -71,7 +71,9 @@ interface TimerHandle {
  * abandoned, not leftover: no LeftoverWorkError. To keep a late continuation
  * (an answer to a query that was in flight) from running its code in a later
  * run, the crashed execution stays tracked — every probe keeps checking the
- * poison — until its last pending promise settles or is garbage collected.
+ * poison — until its last pending promise settles or is garbage collected,
+ * for at most `settleTimeoutMs` of real time (so that a promise waiting on a
+ * timer the crash cleared does not keep every probe on its slow path).
  */
 class Execution implements TrackedExecution {
   site = -1;
@@ -182,7 +184,7 @@ export async function performExecution(driver: JobDriver, job: PendingJob, retry
     return outcome;
   } finally {
     stopElapsing();
-    if (execution.crashed === undefined || !linger(execution)) {
+    if (execution.crashed === undefined || !linger(execution, bounds.settleTimeoutMs)) {
       close(execution);
       finish(state);
     }
@@ -193,17 +195,22 @@ export async function performExecution(driver: JobDriver, job: PendingJob, retry
  * Keeps a crashed execution with pending promises tracked (see
  * {@link Execution}); false when nothing of it is pending.
  */
-function linger(execution: Execution): boolean {
+function linger(execution: Execution, timeoutMs: number): boolean {
   dropEndedTimers(execution);
-  if (execution.live.size === 0) return false;
   execution.open = false;
-  execution.lingering = true;
   for (const [asyncId, work] of execution.live) {
     const promise = work.promise?.deref();
     if (promise !== undefined) forgotten.register(promise, asyncId);
-    else if (work.type !== 'PROMISE') end(asyncId); // what a dead process holds no more: its cleared timers, its I/O callbacks
+    else {
+      // What a dead process holds no more: its cleared timers, its I/O callbacks.
+      owners.delete(asyncId);
+      execution.live.delete(asyncId);
+    }
   }
   if (execution.live.size === 0) return false;
+  execution.lingering = true;
+  // Made here, outside the execution's context, and unref'd: it is the harness's, and keeps nothing alive.
+  setTimeout(() => execution.lingering && release(execution), timeoutMs).unref();
   return true;
 }
 

@@ -240,6 +240,8 @@ describe('crash', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
+      // Earlier crashes' abandoned promises are forgotten after their settleTimeoutMs at the latest.
+      await expect.poll(() => runtimeState.executing, { timeout: 10_000 }).toBe(0);
       let calls = 0;
       const { queue, start } = oneJob(() => waitsForGate(calls++ === 0 ? inFlight : Promise.resolve()));
       const scenario = await runScenario(queue, { glitch: Glitch.beforeLine(marked(FAULTS, 'gate-waiting')).crash(), start, settleTimeoutMs: 200 });
