@@ -23,7 +23,7 @@
  *   the job is due again: the driver lets the lock go (Redis times it in real
  *   time) and runs BullMQ's own stalled-job checker, which moves the job back
  *   to `wait` — or, past `maxStalledCount`, marks it to fail with "job
- *   stalled more than allowable limit", which the driver then applies.
+ *   stalled more than allowable limit", which BullMQ's `getNextJob` does.
  * - Every round trip is bounded: a dead or missing Redis gives a
  *   {@link DriverConnectionError} within `timeout` ms, never a hang.
  */
@@ -189,7 +189,8 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   async function perform(target: PendingJob, retry: RetryOverride): Promise<JobOutcome> {
     const { queueName, jobId } = parseKey(target.id);
     const { queue, worker, processor } = ownedQueue(queueName);
-    if (stalled.delete(target.id)) await bounded(`check stalled job ${jobId} of queue "${queueName}"`, () => redeliverStalled(queue, worker, jobId));
+    const redelivered = stalled.delete(target.id);
+    if (redelivered) await bounded(`check stalled job ${jobId} of queue "${queueName}"`, () => redeliverStalled(queue, worker, jobId));
     const job = await bounded(`take job ${jobId} of queue "${queueName}"`, async () => {
       const found = await Job.fromId(queue, jobId);
       const state = found ? await found.getState() : 'unknown';
@@ -198,13 +199,18 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       // BullMQ pops the right end of `wait`: put the chosen job there.
       await found!.changePriority({ priority: 0, lifo: true });
       const next = await worker.getNextJob(token, { block: false });
+      // Past maxStalledCount, BullMQ's getNextJob fails the stalled job itself ("job stalled more than allowable limit").
+      if (!next && redelivered) {
+        const failed = await Job.fromId(queue, jobId);
+        if (failed && (await failed.getState()) === 'failed') return failed;
+      }
       if (next?.id !== jobId) {
         if (next) await next.moveToWait(token);
         throw new UnexpectedJobError(`bullmq: asked for job ${jobId} of queue "${queueName}" but BullMQ handed out ${next ? `job ${next.id}` : 'none'}`);
       }
       return next;
     });
-    if (job.deferredFailure) return failStalled(queueName, job);
+    if (job.finishedOn !== undefined && job.failedReason) return stalledOut(queueName, job, target.attempt);
 
     let value: unknown;
     try {
@@ -243,13 +249,11 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     }
   }
 
-  /** A stalled job BullMQ marked to fail (past `maxStalledCount`): fail it as its worker would, unrecoverably. */
-  async function failStalled(queueName: string, job: Job): Promise<JobOutcome> {
-    const reason = job.deferredFailure!;
-    await bounded(`mark stalled job ${job.id} of queue "${queueName}" failed`, () => job.moveToFailed(new UnrecoverableError(reason), token, false));
-    order.forget(keyOf(queueName, job.id!));
-    const error = new JobStalledError({ id: keyOf(queueName, job.id!), name: job.name, attempt: job.attemptsMade + 1 }, Number(job.stalledCounter), reason);
-    return { status: 'failed', error };
+  /** A stalled job BullMQ failed when it was handed out again: past `maxStalledCount`. */
+  function stalledOut(queueName: string, job: Job, attempt: number): JobOutcome {
+    const key = keyOf(queueName, job.id!);
+    order.forget(key);
+    return { status: 'failed', error: new JobStalledError({ id: key, name: job.name, attempt }, Number(job.stalledCounter), job.failedReason) };
   }
 
   async function fail(queueName: string, queue: Queue, job: Job, thrown: unknown, retry: RetryOverride): Promise<JobOutcome> {
