@@ -131,9 +131,10 @@ const hook = createHook({
     const work: Work = { type, site: execution.site, ...(timer ? { timer } : {}), ...(promise ? { promise } : {}) };
     execution.live.set(asyncId, work);
     owners.set(asyncId, execution);
-    if (execution.crashed !== undefined) {
-      // Made after the crash (by uninstrumented code it was in): abandoned at birth.
-      if (promise) forgotten.register(resource as object, asyncId);
+    if (execution.crashed !== undefined && promise) {
+      // Made after the crash, by uninstrumented code it was in: its rejection is the crash's, seen by nobody.
+      // (A timer made now is left alone: clearing one inside its own init would corrupt Node's timer list.)
+      forgotten.register(resource as object, asyncId);
       abandon(work);
     }
   },
