@@ -179,6 +179,7 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
     check: options.check,
     kinds: GLITCH_KINDS,
     faults: FAULTS,
+    ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
     ...(SAMPLE !== undefined ? { sample: SAMPLE, seed: SEED } : {}),
   });
   const byFile = countByFile(report);
@@ -191,6 +192,7 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
     failed: report.failed,
     sample: SAMPLE ?? 'all',
     faults: FAULTS,
+    ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
     ...(SAMPLE !== undefined ? { seed: SEED } : {}),
     seconds: (performance.now() - started) / 1000,
     byFile,
