@@ -11,8 +11,8 @@
  * Environment:
  * - DOGFOOD_SAMPLE: scenarios per workflow and store, or `all` (default `all`);
  * - DOGFOOD_FAULTS: comma-separated faults to try at every point (default
- *   `transient,crash`: a crash kills the worker there, so the engine's own
- *   catch and finally do not run, and its lease must run out instead);
+ *   `transient`; `transient,crash` adds a crash of the worker there, so the
+ *   engine's own catch and finally do not run and its lease must run out);
  * - DOGFOOD_SEED: seed of the sample (default {@link DEFAULT_SEED});
  * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store
  *   (SQLite and in-memory PGlite stores are always covered);
@@ -38,7 +38,7 @@ const DEFAULT_SEED = 20_240_611;
 const SAMPLE = process.env.DOGFOOD_SAMPLE && process.env.DOGFOOD_SAMPLE !== 'all' ? Number(process.env.DOGFOOD_SAMPLE) : undefined;
 const SEED = Number(process.env.DOGFOOD_SEED ?? DEFAULT_SEED);
 const POSTGRES_URL = process.env.DOGFOOD_POSTGRES_URL;
-const FAULTS = (process.env.DOGFOOD_FAULTS ?? 'transient,crash').split(',') as ('transient' | 'crash')[];
+const FAULTS = (process.env.DOGFOOD_FAULTS ?? 'transient').split(',') as ('transient' | 'crash')[];
 const TRANSFER = { transferId: 't-1', from: 'alice', to: 'bob', amount: 100 };
 
 class RecordingMailer implements Mailer {
