@@ -2,7 +2,7 @@
  * Reading `instrument`'s source map as what it is: the original text with
  * insertions, for the adapter that needs to tell original characters from
  * inserted ones (tsc grafts nodes). Coverage tools need no such reading: every
- * probe carries the coverage hint (runtime/protocol.ts), so the map `instrument`
+ * probe carries the coverage hint (core/protocol.ts), so the map `instrument`
  * returns (each insertion mapped to its insertion point) goes to them as it is.
  *
  * The map is read with @jridgewell/sourcemap-codec. Nothing here composes two

@@ -7,7 +7,8 @@ export { idempotencyKey } from './key.js';
 export { canonicalJson, type JsonValue } from './json.js';
 export { redactConnectionString } from './redact.js';
 export { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
-export type { StoreTarget, DialectKind } from './dialects.js';
+export type { StoreTarget } from './dialects.js';
+export type { DialectKind } from './store-dialect.js';
 export type { DeleteFinishedOptions } from './housekeeping.js';
 export type { WorkflowContext } from './context.js';
 export type { WorkflowBuilder, StepFunction, StepOptions } from './definition.js';
@@ -35,3 +36,4 @@ export {
   StoreConnectionError,
   isPermanentError,
 } from './errors.js';
+export { FaultlineError } from '../core/errors.js';

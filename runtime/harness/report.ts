@@ -31,6 +31,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inspect } from 'node:util';
+import type { GlitchKind } from '../../core/kinds.js';
 import { RealDate } from './clock.js';
 import type { ExecutionRecord } from './scenario.js';
 import type { SimulationReport } from './simulate.js';
@@ -63,7 +64,7 @@ export interface ExecutionJSON {
 /** One scenario as JSON. */
 export interface ScenarioJSON {
   name: string;
-  kind: 'before-line' | 'after-line' | 'before-call' | 'before-return';
+  kind: GlitchKind;
   /** What the glitch did (version 2; a version 1 report is read as `transient`). */
   fault: GlitchFault;
   key: string;

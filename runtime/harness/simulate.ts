@@ -6,15 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
+import { DEFAULT_GLITCH_KINDS, factoryOf, GLITCH_KINDS, glitchKindOf } from '../../core/kinds.js';
 import { Glitch, traceSites, type GlitchFault, type GlitchKind, type TracedSite } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
 import { InvalidOptionError, NothingTracedError, RunFailedError } from './harness-errors.js';
 import { describeError, failIfJobFailed, recordRun, runScenario, type CleanRun, type RunOptions, type RunRecordImpl, type Scenario } from './scenario.js';
 
-/** Every glitch kind, in the order the API lists them. */
-export const GLITCH_KINDS: readonly GlitchKind[] = ['before-line', 'after-line', 'before-call', 'before-return'];
-/** The kinds a simulation covers unless told otherwise (`after-line` is opt-in). */
-export const DEFAULT_KINDS: readonly GlitchKind[] = ['before-line', 'before-call', 'before-return'];
 /**
  * The faults a simulation can try at every point: those that need no
  * argument (`raise` and `run` take the user's error or function, so they are
@@ -178,7 +175,7 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
     ...(options.maxExecutionMs !== undefined ? { maxExecutionMs: options.maxExecutionMs } : {}),
     ...(options.allowFailedJobs !== undefined ? { allowFailedJobs: options.allowFailedJobs } : {}),
   };
-  const kinds = new Set(options.kinds ?? DEFAULT_KINDS);
+  const kinds = new Set(options.kinds ?? DEFAULT_GLITCH_KINDS);
   const faults = [...new Set(options.faults ?? DEFAULT_FAULTS)];
   installVirtualClock();
   // Every run starts at this virtual time, so runs are repeatable and comparable.
@@ -265,36 +262,16 @@ export function createReport(prepared: PreparedSimulation, scenarios: ScenarioRe
 
 /** The glitch a point's scenario arms. */
 export function glitchAt(point: SimulationPoint): Glitch {
-  const glitch = glitchOfKind(point);
+  const glitch = Glitch[factoryOf(point.kind)](point.key);
   return point.fault === 'crash' ? glitch.crash() : glitch;
 }
-
-function glitchOfKind(point: SimulationPoint): Glitch {
-  switch (point.kind) {
-    case 'before-line':
-      return Glitch.beforeLine(point.key);
-    case 'after-line':
-      return Glitch.afterLine(point.key);
-    case 'before-call':
-      return Glitch.beforeCall(point.key);
-    case 'before-return':
-      return Glitch.beforeReturn(point.key);
-  }
-}
-
-const KIND_OF_SITE: Record<TracedSite['kind'], GlitchKind> = {
-  line: 'before-line',
-  after: 'after-line',
-  call: 'before-call',
-  return: 'before-return',
-};
 
 /** The points of `sites` of the chosen kinds in trace order, each once per fault (in the order given). */
 function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>, faults: readonly GlitchFault[]): SimulationPoint[] {
   const points: SimulationPoint[] = [];
   for (const site of sites) {
-    const kind = KIND_OF_SITE[site.kind];
-    if (!kinds.has(kind)) continue;
+    const kind = glitchKindOf(site.kind);
+    if (kind === undefined || !kinds.has(kind)) continue;
     for (const fault of faults) {
       points.push({
         kind,

@@ -1,8 +1,10 @@
 /** `Glitch`: where to inject one failure, and which fault it is (transient by default). */
-import { brandClass, GlitchFaultError, GlitchKeyTypeError } from './errors.js';
+import { brandClass } from '../../core/errors.js';
+import { GlitchFaultError, GlitchKeyTypeError } from './errors.js';
 import { describeMatcher, type Matcher } from './matchers.js';
+import { factoryOf, type GlitchKind } from '../../core/kinds.js';
 
-export type GlitchKind = 'before-line' | 'after-line' | 'before-call' | 'before-return';
+export type { GlitchKind } from '../../core/kinds.js';
 
 /**
  * What a glitch requires of the probed value: positional argument matchers
@@ -64,12 +66,12 @@ export class Glitch {
 
   /** Before the first statement starting on line `key` (`"path:line"`, a unique path suffix is enough). */
   static beforeLine(key: string): Glitch {
-    return new Glitch('before-line', checkKey(key, 'beforeLine'), undefined);
+    return new Glitch('before-line', checkKey(key, 'before-line'), undefined);
   }
 
   /** After a statement starting on line `key` completes normally. */
   static afterLine(key: string): Glitch {
-    return new Glitch('after-line', checkKey(key, 'afterLine'), undefined);
+    return new Glitch('after-line', checkKey(key, 'after-line'), undefined);
   }
 
   /**
@@ -78,13 +80,13 @@ export class Glitch {
    * `args` (fewer matchers than arguments check only the first ones).
    */
   static beforeCall(key: string, ...args: Matcher[]): Glitch {
-    return new Glitch('before-call', checkKey(key, 'beforeCall'), args.length > 0 ? { args } : undefined);
+    return new Glitch('before-call', checkKey(key, 'before-call'), args.length > 0 ? { args } : undefined);
   }
 
   /** When function `key` is about to return a value matching `value` (any value when omitted). */
   static beforeReturn(key: string, value?: Matcher): Glitch {
     // arguments.length, not `value === undefined`: beforeReturn(key, undefined) matches only undefined.
-    return new Glitch('before-return', checkKey(key, 'beforeReturn'), arguments.length > 1 ? { value } : undefined);
+    return new Glitch('before-return', checkKey(key, 'before-return'), arguments.length > 1 ? { value } : undefined);
   }
 
   /** What the glitch does when it fires: `'transient'` unless made by `.crash()`, `.raise(…)` or `.run(fn)`. */
@@ -153,7 +155,7 @@ brandClass(Glitch, 'Glitch');
 function withFault(glitch: Glitch, variant: string, spec: FaultSpec): Glitch {
   const current = glitchFault(glitch).fault;
   if (current !== 'transient') {
-    throw new GlitchFaultError(`${glitch}.${variant}(): this glitch already has the fault "${current}"; make the variant from the plain glitch (Glitch.${FACTORY[glitch.kind]}(key).${variant}(…))`);
+    throw new GlitchFaultError(`${glitch}.${variant}(): this glitch already has the fault "${current}"; make the variant from the plain glitch (Glitch.${factoryOf(glitch.kind)}(key).${variant}(…))`);
   }
   // Object.create, not the private constructor: a glitch of another faultline copy gets a variant of its own class.
   const copy = Object.create(Object.getPrototypeOf(glitch) as object) as Glitch & GlitchSlots;
@@ -164,12 +166,6 @@ function withFault(glitch: Glitch, variant: string, spec: FaultSpec): Glitch {
   return copy;
 }
 
-const FACTORY: Record<GlitchKind, string> = {
-  'before-line': 'beforeLine',
-  'after-line': 'afterLine',
-  'before-call': 'beforeCall',
-  'before-return': 'beforeReturn',
-};
 
 /** `raise`'s input as a function making the error to throw. */
 function raiser(input: unknown, glitch: Glitch): () => Error {
@@ -229,7 +225,7 @@ export function firingOutcome(glitch: Glitch): FiringOutcome | undefined {
   return (glitch as GlitchSlots)[OUTCOME];
 }
 
-function checkKey(key: unknown, factory: string): string {
-  if (typeof key !== 'string' || key.length === 0) throw new GlitchKeyTypeError(key, factory);
+function checkKey(key: unknown, kind: GlitchKind): string {
+  if (typeof key !== 'string' || key.length === 0) throw new GlitchKeyTypeError(key, factoryOf(kind));
   return key;
 }

@@ -12,7 +12,6 @@ export { Glitch, firingOutcome, type GlitchKind, type GlitchFault, type RaiseInp
 export type { Matcher } from './matchers.js';
 export { trace, traceSites, type TracedEvent, type TracedSite } from './trace.js';
 export {
-  brandClass,
   TransientError,
   CrashSignal,
   GlitchFaultError,
