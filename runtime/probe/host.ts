@@ -105,7 +105,7 @@ function attachProbes(state: RuntimeState): void {
 
 /** An await point not marked for this epoch: recorded like any probe, then parked if a race runs its execution. */
 function awaitSlowPath<T>(state: RuntimeState, id: number, value: T, probe: Function): T | Promise<Awaited<T>> {
-  // No glitch covers an await site (it has no glitch kind), so this never throws.
+  // No glitch covers an await site (it has no glitch kind): this throws only in a crashed execution, as every probe does.
   probeSlowPath(state, id, NO_VALUE, probe);
   const race = state.scope.getStore()?.race;
   return race === undefined ? value : race.park(id, value);
