@@ -5,7 +5,6 @@
  * read and write goes through the step's transaction, so a rollback takes the
  * step's context writes with it. Every write is fenced by the execution's lease.
  */
-import type { DialectKind } from './dialects.js';
 import { CorruptedRowError, InvalidArgumentError, LeaseLostError, SerializationError } from './errors.js';
 import { exactJson, isStorableText } from './json.js';
 import * as q from './queries.js';
@@ -25,7 +24,6 @@ export interface ContextWriter {
   executionId: string;
   owner: string;
   step: string;
-  dialect: DialectKind;
 }
 
 /**
@@ -47,7 +45,7 @@ export function createContext(db: q.Executor, writer: ContextWriter): WorkflowCo
   };
   const set = async (key: string, value: unknown): Promise<void> => {
     checkKey(key);
-    const written = await q.writeContextValue(db, writer.dialect, executionId, writer.owner, key, exactJson(value, `ctx ${JSON.stringify(key)}`));
+    const written = await q.writeContextValue(db, executionId, writer.owner, key, exactJson(value, `ctx ${JSON.stringify(key)}`));
     if (!written) throw new LeaseLostError(executionId, writer.step);
   };
   return {

@@ -1,21 +1,21 @@
 /**
- * Turns what `openStore` was given into a Kysely instance and the dialect the
- * queries module needs to know about. Drivers are imported lazily so a SQLite
+ * Turns what `openStore` was given into a Kysely instance bound to its
+ * {@link StoreDialect} (see store-dialect.ts). Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
 import { resolve as resolvePath } from 'node:path';
-import { Kysely, PostgresAdapter, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { ClosableDialect } from './closable-dialect.js';
 import { InvalidArgumentError, StoreConnectionError, StoreNotFoundError } from './errors.js';
 import { SqliteOneConnectionDriver } from './one-connection.js';
 import { PGliteDialect, type PGliteLike } from './pglite-dialect.js';
+import type { StoreConnections } from './held-connection.js';
 import type { RenewalConnection } from './lease-renewal.js';
+import { makeSessionReadOnly } from './queries.js';
 import { redactConnectionString } from './redact.js';
-
-/** Which SQL dialect the store speaks. */
-export type DialectKind = 'sqlite' | 'postgres';
+import { bindDialect, dialectNamed, dialectOf, postgresDialect, preparedStatementName, sqliteDialect, type DialectKind } from './store-dialect.js';
 
 /** What `openStore` accepts: a URL, or an existing database. */
 export type StoreTarget =
@@ -26,12 +26,12 @@ export type StoreTarget =
 
 /** An open database, and who closes it. */
 export interface OpenedDatabase {
+  /** The database, bound to its dialect (see store-dialect.ts). */
   db: Kysely<any>;
-  dialect: DialectKind;
   /** Closes what openStore opened itself; a caller-provided db or PGlite stays open. */
   close(): Promise<void>;
-  /** For a one-connection database (SQLite, PGlite): the object a transactional step's transaction holds. */
-  singleConnection?: object;
+  /** One connection or several, and for one that openStore opened, the object a transactional step's transaction holds. */
+  connections: StoreConnections;
   /** How the lease renewer thread opens a connection of its own; absent when it cannot (see lease-renewal.ts). */
   renewal?: RenewalConnection;
 }
@@ -77,12 +77,18 @@ export async function openDatabase(target: StoreTarget, options: OpenDatabaseOpt
     if (!target.pglite || typeof (target.pglite as PGliteLike).query !== 'function') throw new InvalidArgumentError('openStore({ pglite }) needs a PGlite instance');
     // Closing the store refuses its Kysely; the caller's PGlite stays open.
     const dialect = new ClosableDialect(new PGliteDialect(target.pglite));
-    return { db: new Kysely<any>({ dialect }), dialect: 'postgres', close: () => dialect.close(), singleConnection: target.pglite };
+    const db = new Kysely<any>({ dialect });
+    // PGlite speaks PostgreSQL but is one connection.
+    const connections = { supportsMultipleConnections: false, database: target.pglite } as const;
+    bindDialect(db, postgresDialect);
+    return { db, close: () => dialect.close(), connections };
   }
   if ('db' in target) {
     if (!(target.db instanceof Kysely)) throw new InvalidArgumentError('openStore({ db }) needs a Kysely instance');
-    const dialect = target.dialect ?? detectDialect(target.db);
-    return { db: target.db, dialect, close: async () => {} };
+    const dialect = bindDialect(target.db, target.dialect === undefined ? dialectOf(target.db) : dialectNamed(target.dialect));
+    // A driver faultline did not make cannot refuse a held connection: there is no database to mark.
+    const connections: StoreConnections = dialect.supportsMultipleConnections ? { supportsMultipleConnections: true } : { supportsMultipleConnections: false };
+    return { db: target.db, close: async () => {}, connections };
   }
   throw new InvalidArgumentError(`openStore expects a URL or { sqlite } / { db } / { pglite }, got an object with keys ${Object.keys(target).join(', ') || '(none)'}`);
 }
@@ -116,7 +122,10 @@ async function openSqlite(path: string, busyTimeoutMs: number, readOnly: boolean
   // An in-memory database is private to its connection: no second one can renew leases in it;
   // a read-only store runs no executions, so it holds no leases.
   const renewal = sqlite.memory || readOnly ? undefined : { sqlite: resolvePath(sqlite.name), busyTimeoutMs };
-  return { db: new Kysely<any>({ dialect }), dialect: 'sqlite', close: () => dialect.close(), singleConnection: sqlite, ...(renewal ? { renewal } : {}) };
+  const db = new Kysely<any>({ dialect });
+  const connections = { supportsMultipleConnections: false, database: sqlite } as const;
+  bindDialect(db, sqliteDialect);
+  return { db, close: () => dialect.close(), connections, ...(renewal ? { renewal } : {}) };
 }
 
 async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: number): Promise<OpenedDatabase> {
@@ -128,14 +137,14 @@ async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: nu
   // it, so the harness must not wait for it (nor should it keep a process alive).
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true });
   pool.on('connect', usePreparedStatements);
-  // Loaded here, not at the top: queries.ts imports this module.
-  const { makeSessionReadOnly } = readOnly ? await import('./queries.js') : {};
   await connectOnce(pool, url, connectTimeoutMs);
   // Kysely awaits onCreateConnection on each new connection before its first statement: the server refuses any write.
-  const dialect = new ClosableDialect(new PostgresDialect({ pool, ...(makeSessionReadOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }));
+  const dialect = new ClosableDialect(new PostgresDialect({ pool, ...(readOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }));
   const db = new Kysely<any>({ dialect });
+  const connections = { supportsMultipleConnections: true } as const;
   // A read-only store runs no executions, so it holds no leases to renew.
-  return { db, dialect: 'postgres', close: () => dialect.close(), ...(readOnly ? {} : { renewal: { postgres: url, connectTimeoutMs } }) };
+  bindDialect(db, postgresDialect);
+  return { db, close: () => dialect.close(), connections, ...(readOnly ? {} : { renewal: { postgres: url, connectTimeoutMs } }) };
 }
 
 /**
@@ -156,30 +165,15 @@ async function connectOnce(pool: import('pg').Pool, url: string, connectTimeoutM
   }
 }
 
-/** Names of the engine's statements that Postgres connections prepare, by SQL text. */
-const preparedNames = new Map<string, string>();
-
 /**
- * Marks `text` as one of the engine's hot statements: on a Postgres pool that
- * openStore created, each connection prepares it once as a named statement
- * instead of parsing and planning it on every step (that planning cost as
- * much as running it). Returns `text`. Call it at module load, for a bounded
- * set of texts: each is kept on every connection for the connection's life.
- */
-export function preparedStatement(text: string): string {
-  if (!preparedNames.has(text)) preparedNames.set(text, `faultline_${preparedNames.size + 1}`);
-  return text;
-}
-
-/**
- * Routes a new pool connection's queries of a {@link preparedStatement} text
+ * Routes a new pool connection's queries of a hot statement's text (see StoreDialect.hotStatement)
  * through pg's named statements; everything else (the user's queries, cursors)
  * passes through unchanged.
  */
 function usePreparedStatements(client: import('pg').PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const routed = (config: unknown, values?: unknown, callback?: unknown): unknown => {
-    const name = typeof config === 'string' && Array.isArray(values) && callback === undefined ? preparedNames.get(config) : undefined;
+    const name = typeof config === 'string' && Array.isArray(values) && callback === undefined ? preparedStatementName(config) : undefined;
     return name ? query({ name, text: config, values }) : query(config, values, callback);
   };
   (client as { query: unknown }).query = routed;
@@ -227,13 +221,6 @@ function cachingStatements(sqlite: BetterSqliteDatabase): SqliteDatabase {
       return statement;
     },
   };
-}
-
-function detectDialect(db: Kysely<any>): DialectKind {
-  const adapter = db.getExecutor().adapter;
-  if (adapter instanceof PostgresAdapter) return 'postgres';
-  if (adapter instanceof SqliteAdapter) return 'sqlite';
-  throw new InvalidArgumentError('openStore({ db }) supports SQLite and Postgres Kysely instances; pass { db, dialect } if yours wraps one');
 }
 
 function describe(value: unknown): string {

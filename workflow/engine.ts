@@ -26,8 +26,8 @@ import { renewOnLoop, type Renewal } from './lease-renewal.js';
 import { idempotencyKey } from './key.js';
 import * as q from './queries.js';
 import { createStepContext, HALT, REPEAT, type WorkflowJob } from './step.js';
-import type { DialectKind } from './dialects.js';
 import type { EntryAction } from './schema.js';
+import { dialectOf } from './store-dialect.js';
 import { isWorkflowStore, type WorkflowStore } from './store.js';
 
 /** Default lease: long enough for slow steps, renewed every third of it while steps run. */
@@ -97,10 +97,7 @@ export async function executeWorkflow<DB = any>(
   const now = Date.now();
   const fresh = { id: executionId, idempotencyKey: key, jobName: job.name, jobId: job.id, jobData, definition, owner, now, leaseExpiresAt: now + leaseMs };
   const first = { executionId, seq: 1, step: steps[0]!.name, action: 'started' as const, at: now };
-  const created =
-    store.dialect === 'sqlite'
-      ? await db.transaction().execute((trx) => q.createStartedExecution(trx, 'sqlite', fresh, first))
-      : await q.createStartedExecution(db, 'postgres', fresh, first);
+  const created = await q.createStartedExecution(db, fresh, first);
   let position: Position | undefined = created ? { index: 0, seq: 1, retrying: false } : undefined;
   let runningId: string = executionId;
   if (!position) {
@@ -110,7 +107,7 @@ export async function executeWorkflow<DB = any>(
     checkJobData(existing, jobData, key);
     if (existing.status === 'finished') return { status: 'finished', executionId: runningId, idempotencyKey: key };
     checkDefinition(existing, definition, steps, key);
-    const leased = await lease(db, store.dialect, existing.id, owner, steps, leaseMs);
+    const leased = await lease(db, existing.id, owner, steps, leaseMs);
     if (!leased) {
       const current = await q.findExecutionById(db, existing.id);
       if (current?.status === 'finished') return { status: 'finished', executionId: runningId, idempotencyKey: key };
@@ -125,7 +122,7 @@ export async function executeWorkflow<DB = any>(
  * Takes the lease and records `started` for the cursor step (the step of the
  * newest entry), atomically; undefined when someone else holds the lease.
  */
-async function lease(db: q.Executor, dialect: DialectKind, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
+async function lease(db: q.Executor, id: string, owner: string, steps: StepDefinition[], leaseMs: number): Promise<Position | undefined> {
   return db.transaction().execute(async (trx) => {
     const now = Date.now();
     if (!(await q.acquireLease(trx, id, owner, now, now + leaseMs))) return undefined;
@@ -138,7 +135,7 @@ async function lease(db: q.Executor, dialect: DialectKind, id: string, owner: st
     if (last.action === 'succeeded') throw new CorruptedRowError('faultline_entries', 'action', id, `the newest entry is "succeeded" of step "${last.step}" but the execution is not finished`);
     const retrying = last.action === 'started' || last.action === 'errored';
     const seq = last.seq + 1;
-    await q.appendEntries(trx, dialect, [{ executionId: id, seq, step: last.step, action: 'started', at: now }]);
+    await q.appendEntries(trx, [{ executionId: id, seq, step: last.step, action: 'started', at: now }]);
     return { index, seq, retrying };
   });
 }
@@ -184,14 +181,14 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
  * body is marked as holding that connection (see held-connection.ts).
  */
 async function runStep<DB>(r: Run<DB>, step: StepDefinition, position: Position): Promise<Boundary> {
-  if (!step.transactional) return boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)), true);
+  if (!step.transactional) return boundaryAfter(r, r.db, position, await step.fn(stepContext(r, step, position, undefined)));
   return r.db.transaction().execute(async (trx) => {
     const startedAt = Date.now();
-    const result = await holdingConnection(r.store.singleConnection, step.name, async () => step.fn(stepContext(r, step, position, trx)));
-    // A SQLite transaction holds the file's write lock, so the renewer thread could not renew meanwhile:
+    const result = await holdingConnection(r.store.connections, step.name, async () => step.fn(stepContext(r, step, position, trx)));
+    // Where a write transaction locks the whole database (SQLite), the renewer thread could not renew meanwhile:
     // a slow step renews in its own transaction, or its lease would run out the moment it commits.
-    if (r.store.dialect === 'sqlite' && Date.now() - startedAt >= r.leaseMs / 3) {
-      if (!(await q.renewLease(trx, 'sqlite', r.executionId, r.owner, Date.now() + r.leaseMs))) throw new LeaseLostError(r.executionId, step.name);
+    if (!dialectOf(trx).supportsConcurrentWrites && Date.now() - startedAt >= r.leaseMs / 3) {
+      if (!(await q.renewLease(trx, r.executionId, r.owner, Date.now() + r.leaseMs))) throw new LeaseLostError(r.executionId, step.name);
     }
     return boundaryAfter(r, trx, position, result);
   });
@@ -205,7 +202,7 @@ function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, t
       idempotencyKey: r.key,
       job: r.job,
       retrying: position.retrying,
-      ctx: createContext((trx as q.Executor | undefined) ?? r.db, { executionId: r.executionId, owner: r.owner, step: step.name, dialect: r.store.dialect }),
+      ctx: createContext((trx as q.Executor | undefined) ?? r.db, { executionId: r.executionId, owner: r.owner, step: step.name }),
     },
     trx as Transaction<DB> | undefined,
   );
@@ -214,20 +211,17 @@ function stepContext<DB>(r: Run<DB>, step: StepDefinition, position: Position, t
 /**
  * Records the end of a step pass and the start of the next, fenced by the
  * lease, atomically: in the step's transaction when it has one, else as one
- * statement — except a finish or halt on SQLite, which takes two and so a
- * short transaction of its own.
+ * statement — except a finish or halt on a dialect without data-modifying
+ * CTEs (SQLite), which takes two and so a short transaction of its own (see queries.recordEnd).
  */
-async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position, result: unknown, ownTransaction = false): Promise<Boundary> {
+async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position, result: unknown): Promise<Boundary> {
   const step = r.steps[position.index]!;
   const now = Date.now();
   const entry = (seq: number, stepName: string, action: EntryAction) => ({ executionId: r.executionId, seq, step: stepName, action, at: now });
   const fenced = (recorded: boolean) => {
     if (!recorded) throw new LeaseLostError(r.executionId, step.name);
   };
-  const end = async (kind: q.EndKind, last: q.EntryRow) => {
-    const record = (executor: q.Executor) => q.recordEnd(executor, r.store.dialect, r.executionId, r.owner, now, kind, last);
-    fenced(ownTransaction && r.store.dialect === 'sqlite' ? await db.transaction().execute(record) : await record(db));
-  };
+  const end = async (kind: q.EndKind, last: q.EntryRow) => fenced(await q.recordEnd(db, r.executionId, r.owner, now, kind, last));
   if (result === HALT) {
     await end('halt', entry(position.seq + 1, step.name, 'halted'));
     return { kind: 'done', status: 'halted' };
@@ -239,7 +233,7 @@ async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position,
     await end('finish', entry(position.seq + 1, step.name, 'succeeded'));
     return { kind: 'done', status: 'finished' };
   }
-  fenced(await q.recordStepBoundary(db, r.store.dialect, r.executionId, r.owner, entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')));
+  fenced(await q.recordStepBoundary(db, r.executionId, r.owner, entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')));
   return { kind: 'next', position: { index: nextIndex, seq: position.seq + 2, retrying: false } };
 }
 
@@ -249,7 +243,7 @@ async function recordError<DB>(r: Run<DB>, step: StepDefinition, position: Posit
     await r.db.transaction().execute(async (trx) => {
       const now = Date.now();
       if (!(await q.releaseLease(trx, r.executionId, r.owner, now))) return;
-      await q.appendEntries(trx, r.store.dialect, [
+      await q.appendEntries(trx, [
         {
           executionId: r.executionId,
           seq: position.seq + 1,
@@ -275,7 +269,7 @@ function errorClass(error: unknown): string {
 /** Renews the lease while steps run: off the main thread when the store allows it (see lease-renewal.ts). */
 function startRenewal<DB>(r: Run<DB>): Renewal {
   const lease = { id: r.executionId, owner: r.owner, leaseMs: r.leaseMs, maxBlockedMs: r.maxBlockedMs };
-  return r.store.renewer ? r.store.renewer.hold(lease) : renewOnLoop(r.db, r.store.dialect, lease);
+  return r.store.renewer ? r.store.renewer.hold(lease) : renewOnLoop(r.db, lease);
 }
 
 function checkJobData(row: q.ExecutionRow, jobData: string, key: string): void {

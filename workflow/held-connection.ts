@@ -16,12 +16,21 @@ interface Holder {
   active: boolean;
 }
 
+/**
+ * Whether a store's database serves several connections at once, named as
+ * Kysely's adapters name capabilities. A one-connection database that
+ * openStore opened names the object its driver refuses while a step holds it.
+ */
+export type StoreConnections =
+  | { readonly supportsMultipleConnections: true }
+  | { readonly supportsMultipleConnections: false; readonly database?: object };
+
 const holders = new AsyncLocalStorage<Holder>();
 
-/** Runs a transactional step's `body`, marking `database` (undefined: a pooled store) as held by it. */
-export async function holdingConnection<T>(database: object | undefined, step: string, body: () => Promise<T>): Promise<T> {
-  if (database === undefined) return body();
-  const holder: Holder = { database, step, active: true };
+/** Runs a transactional step's `body`, marking the store's one connection (if it has one to mark) as held by it. */
+export async function holdingConnection<T>(connections: StoreConnections, step: string, body: () => Promise<T>): Promise<T> {
+  if (connections.supportsMultipleConnections || connections.database === undefined) return body();
+  const holder: Holder = { database: connections.database, step, active: true };
   try {
     return await holders.run(holder, body);
   } finally {

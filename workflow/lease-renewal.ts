@@ -29,7 +29,6 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { DialectKind } from './dialects.js';
 import * as q from './queries.js';
 import { RENEWER_THREAD_SOURCE } from './renewer-thread.js';
 
@@ -59,10 +58,10 @@ export interface Renewal {
 }
 
 /** Renews on the main event loop every third of the lease (fenced: a lost lease makes it a no-op). */
-export function renewOnLoop(db: q.Executor, dialect: DialectKind, lease: HeldLease): Renewal {
+export function renewOnLoop(db: q.Executor, lease: HeldLease): Renewal {
   let inflight: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    inflight = q.renewLease(db, dialect, lease.id, lease.owner, Date.now() + lease.leaseMs).catch(() => {
+    inflight = q.renewLease(db, lease.id, lease.owner, Date.now() + lease.leaseMs).catch(() => {
       // A failed renewal shows up where it matters: the next fenced write.
     });
   }, Math.max(1, Math.floor(lease.leaseMs / 3)));
@@ -182,18 +181,14 @@ export class OffThreadRenewer {
     private readonly db: q.Executor,
   ) {}
 
-  get #dialect(): DialectKind {
-    return 'sqlite' in this.connection ? 'sqlite' : 'postgres';
-  }
-
   /** Opens the store's connection in the renewer thread (starting the thread if needed). */
   async open(): Promise<void> {
     const current = renewerThread();
     const store = current.newStore();
     let reply: Reply;
     try {
-      const connection = { ...this.connection, module: modulePath(this.#dialect === 'sqlite' ? 'better-sqlite3' : 'pg') };
-      reply = await current.request(store, { type: 'open', connection, statement: q.RENEW_LEASE[this.#dialect] });
+      const connection = { ...this.connection, module: modulePath('sqlite' in this.connection ? 'better-sqlite3' : 'pg') };
+      reply = await current.request(store, { type: 'open', connection, statement: q.renewLeaseText(this.db) });
     } catch (error) {
       reply = { type: 'failed', store, message: (error as Error).message };
     }
@@ -207,7 +202,7 @@ export class OffThreadRenewer {
   /** Starts renewing `lease`: from the thread, or on the main loop when the thread has no connection for this store. */
   hold(lease: HeldLease): Renewal {
     const opened = this.#opened;
-    if (!opened || !opened.thread.alive || this.#closed) return renewOnLoop(this.db, this.#dialect, lease);
+    if (!opened || !opened.thread.alive || this.#closed) return renewOnLoop(this.db, lease);
     opened.thread.hold(opened.store, lease);
     return {
       async stop() {

@@ -5,15 +5,15 @@
  * The DDL lives here; every other statement lives in queries.ts.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DialectKind } from './dialects.js';
 import { SchemaVersionError, StoreNotFoundError } from './errors.js';
 import * as q from './queries.js';
 import type { FaultlineSchema } from './schema.js';
+import { dialectOf } from './store-dialect.js';
 
 interface Migration {
   version: number;
   name: string;
-  up(trx: Transaction<FaultlineSchema>, dialect: DialectKind): Promise<void>;
+  up(trx: Transaction<FaultlineSchema>): Promise<void>;
 }
 
 const migrations: Migration[] = [
@@ -67,8 +67,8 @@ const migrations: Migration[] = [
     // on its key (WITHOUT ROWID), so an entry is one b-tree write, not two.
     version: 2,
     name: 'progress kept in entries only; SQLite entries without rowid',
-    async up(trx, dialect) {
-      if (dialect === 'sqlite') {
+    async up(trx) {
+      if (dialectOf(trx).supportsWithoutRowid) {
         await sql`create table faultline_entries_v2 (
           execution_id text not null, seq integer not null, step text not null, action text not null,
           at bigint not null, error_class text, error_message text,
@@ -87,11 +87,10 @@ const migrations: Migration[] = [
 export const SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 
 /** Brings the database up to {@link SCHEMA_VERSION}, or refuses a newer one. */
-export async function migrate(db: Kysely<FaultlineSchema>, dialect: DialectKind): Promise<void> {
+export async function migrate(db: Kysely<FaultlineSchema>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // Several workers may open the same fresh database at once: serialize them.
-    // (SQLite's BEGIN IMMEDIATE already holds the write lock.)
-    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await q.acquireMigrationLock(trx);
     await trx.schema
       .createTable('faultline_migrations')
       .ifNotExists()
@@ -103,7 +102,7 @@ export async function migrate(db: Kysely<FaultlineSchema>, dialect: DialectKind)
     if (current > SCHEMA_VERSION) throw new SchemaVersionError(current, SCHEMA_VERSION);
     for (const migration of migrations) {
       if (migration.version <= current) continue;
-      await migration.up(trx, dialect);
+      await migration.up(trx);
       await q.recordMigration(trx, migration.version, migration.name, Date.now());
     }
   });
@@ -116,13 +115,10 @@ export async function migrate(db: Kysely<FaultlineSchema>, dialect: DialectKind)
  * @throws StoreNotFoundError when faultline's tables are not there
  * @throws SchemaVersionError for an older or newer schema
  */
-export async function requireCurrentSchema(db: Kysely<FaultlineSchema>, dialect: DialectKind, store: string): Promise<void> {
-  if (!(await q.hasMigrationsTable(db, dialect))) {
+export async function requireCurrentSchema(db: Kysely<FaultlineSchema>, store: string): Promise<void> {
+  if (!(await q.hasMigrationsTable(db))) {
     throw new StoreNotFoundError(store, "the database has no faultline tables (a read-only open never creates them); point at the database your workers' openStore uses");
   }
   const current = await q.schemaVersion(db);
   if (current !== SCHEMA_VERSION) throw new SchemaVersionError(current, SCHEMA_VERSION, store);
 }
-
-/** Arbitrary constant naming faultline's advisory lock ("fltl"). */
-const MIGRATION_LOCK = 0x666c746c;

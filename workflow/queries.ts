@@ -1,13 +1,15 @@
 /**
  * Every statement the engine runs (DDL aside, see migrations.ts), named by
  * intent so the rest of the engine speaks in operations. One module for both
- * dialects: Kysely's builder papers over SQLite and Postgres differences.
+ * dialects: Kysely's builder papers over SQLite and Postgres differences, and
+ * where it cannot, an operation reads the capabilities and texts of the
+ * executor's `StoreDialect` (store-dialect.ts), never a dialect argument.
  *
  * Writes that only the lease holder may make are *fenced*: their WHERE clause
  * names the owner, and callers treat "0 rows" as a lost lease.
  */
-import { CompiledQuery, sql, type DatabaseConnection, type Kysely } from 'kysely';
-import { preparedStatement, type DialectKind } from './dialects.js';
+import { CompiledQuery, type DatabaseConnection, type Kysely } from 'kysely';
+import { dialectOf, STORE_DIALECTS, type DialectKind } from './store-dialect.js';
 import type { EntryAction, ExecutionStatus, ExecutionsTable, FaultlineSchema } from './schema.js';
 
 /** Anything queries can run on: the store's Kysely or one of its transactions. */
@@ -22,19 +24,29 @@ const context = 'faultline_context' as const;
  * building and compiling them through Kysely's query builder on every step
  * cost more CPU than the database spent running them. They still run through
  * the store's Kysely (its driver, connection and transaction). Texts are
- * written with `?` placeholders; {@link forDialect} numbers them for Postgres.
- * (Built eagerly or per call, never memoized on first use: a path that runs
- * only once per process would hide from the dogfooding simulation's replays.)
+ * written with `?` placeholders; each dialect's `hotStatement` writes them in
+ * its own. (Built eagerly or per call, never memoized on first use: a path that
+ * runs only once per process would hide from the dogfooding simulation's replays.)
  */
-function forDialect(dialect: DialectKind, text: string): string {
-  if (dialect === 'sqlite') return text;
-  let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
+type HotStatement = Readonly<Record<DialectKind, string>>;
+
+/** `text` in every dialect, built once at load. */
+function hotStatement(text: string): HotStatement {
+  return Object.fromEntries(STORE_DIALECTS.map((d) => [d.name, d.hotStatement(text)])) as Record<DialectKind, string>;
 }
 
-/** `text` for each dialect, built once at load; Postgres connections prepare it once (see preparedStatement). */
-function byDialect(text: string): Record<DialectKind, string> {
-  return { sqlite: text, postgres: preparedStatement(forDialect('postgres', text)) };
+/** The text of `statement` in the dialect `db` speaks. */
+function textOf(db: Executor, statement: HotStatement): string {
+  return statement[dialectOf(db).name];
+}
+
+/**
+ * Runs `write` in `db`'s transaction when `db` is one, else in a transaction
+ * of its own: what a write of several statements needs on a dialect without
+ * data-modifying CTEs.
+ */
+function inTransaction<T>(db: Executor, write: (trx: Executor) => Promise<T>): Promise<T> {
+  return db.isTransaction ? write(db) : db.transaction().execute(write);
 }
 
 /** Runs prepared SQL text; returns how many rows it changed. */
@@ -76,13 +88,19 @@ export interface EntryRow {
 // ---- migrations -------------------------------------------------------------
 
 /** True when the database (on Postgres: the search path) has faultline's migrations table; reads only. */
-export async function hasMigrationsTable(db: Executor, dialect: DialectKind): Promise<boolean> {
-  const query =
-    dialect === 'sqlite'
-      ? sql<{ present: number }>`select exists (select 1 from sqlite_master where type = 'table' and name = 'faultline_migrations') as present`
-      : sql<{ present: boolean }>`select to_regclass('faultline_migrations') is not null as present`;
-  const { rows } = await query.execute(db);
+export async function hasMigrationsTable(db: Executor): Promise<boolean> {
+  const { rows } = await db.executeQuery<{ present: unknown }>(CompiledQuery.raw(dialectOf(db).hasMigrationsTableText));
   return Boolean(rows[0]?.present);
+}
+
+/**
+ * Makes openers migrating at once take turns, in the migration transaction
+ * `trx` (Kysely's `acquireMigrationLock`): a lock the dialect takes by a
+ * statement, or none when beginning the transaction took it.
+ */
+export async function acquireMigrationLock(trx: Executor): Promise<void> {
+  const text = dialectOf(trx).migrationLockText;
+  if (text !== undefined) await trx.executeQuery(CompiledQuery.raw(text));
 }
 
 /** Run first on every connection of a read-only Postgres store: from then on the server refuses any write. */
@@ -131,13 +149,11 @@ export type NewExecution = Pick<ExecutionRow, 'id' | 'idempotencyKey' | 'jobName
 
 const EXECUTION_COLUMNS = `id, idempotency_key, job_name, job_id, job_data, definition, status, attempts, lease_owner, lease_expires_at, created_at, updated_at`;
 const NEW_EXECUTION_VALUES = `(?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, ?)`;
-const CREATE_LEASED = byDialect(`insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing`);
-const CREATE_STARTED = preparedStatement(
-  forDialect(
-    'postgres',
+const CREATE_LEASED = hotStatement(`insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing`);
+/** With data-modifying CTEs: the leased execution and its first entry in one statement. */
+const CREATE_STARTED = hotStatement(
   `with created as (insert into faultline_executions (${EXECUTION_COLUMNS}) values ${NEW_EXECUTION_VALUES} on conflict (idempotency_key) do nothing returning id) ` +
-      `insert into faultline_entries (execution_id, seq, step, action, at) select id, ?::integer, ?::text, 'started', ?::bigint from created`,
-  ),
+    `insert into faultline_entries (execution_id, seq, step, action, at) select id, ?::integer, ?::text, 'started', ?::bigint from created`,
 );
 
 function executionParameters(e: NewExecution): unknown[] {
@@ -145,22 +161,24 @@ function executionParameters(e: NewExecution): unknown[] {
 }
 
 /** Creates an execution already leased to its creator; false when the key exists (someone else won). */
-async function createLeasedExecution(db: Executor, dialect: DialectKind, e: NewExecution): Promise<boolean> {
-  return (await run(db, CREATE_LEASED[dialect], executionParameters(e))) === 1n;
+async function createLeasedExecution(db: Executor, e: NewExecution): Promise<boolean> {
+  return (await run(db, textOf(db, CREATE_LEASED), executionParameters(e))) === 1n;
 }
 
 /**
  * Creates an execution leased to its creator with its first `started` entry;
- * false when the key already exists. One statement on Postgres (a
- * data-modifying CTE); on SQLite two, so the caller runs it in a transaction.
+ * false when the key already exists. One statement where the dialect has
+ * data-modifying CTEs (Postgres); else two, in a transaction (`db`'s, or one of their own).
  */
-export async function createStartedExecution(db: Executor, dialect: DialectKind, e: NewExecution, first: EntryRow): Promise<boolean> {
-  if (dialect === 'sqlite') {
-    if (!(await createLeasedExecution(db, dialect, e))) return false;
-    await appendEntries(db, dialect, [first]);
-    return true;
+export async function createStartedExecution(db: Executor, e: NewExecution, first: EntryRow): Promise<boolean> {
+  if (dialectOf(db).supportsDataModifyingCte) {
+    return (await run(db, textOf(db, CREATE_STARTED), [...executionParameters(e), first.seq, first.step, first.at])) === 1n;
   }
-  return (await run(db, CREATE_STARTED, [...executionParameters(e), first.seq, first.step, first.at])) === 1n;
+  return inTransaction(db, async (trx) => {
+    if (!(await createLeasedExecution(trx, e))) return false;
+    await appendEntries(trx, [first]);
+    return true;
+  });
 }
 
 /**
@@ -182,26 +200,31 @@ export async function acquireLease(db: Executor, id: string, owner: string, now:
  * The fenced lease renewal (parameters: new expiry, execution id, owner).
  * Exported as text for the renewer thread's own connection (see lease-renewal.ts).
  */
-export const RENEW_LEASE = byDialect(`update faultline_executions set lease_expires_at = ? where id = ? and lease_owner = ?`);
+const RENEW_LEASE = hotStatement(`update faultline_executions set lease_expires_at = ? where id = ? and lease_owner = ?`);
 
-/** Fenced: extends the lease; false when it was lost. */
-export async function renewLease(db: Executor, dialect: DialectKind, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
-  return (await run(db, RENEW_LEASE[dialect], [leaseExpiresAt, id, owner])) === 1n;
+/** The text of the fenced lease renewal in `db`'s dialect (parameters: new expiry, execution id, owner), for the renewer thread's own connection. */
+export function renewLeaseText(db: Executor): string {
+  return textOf(db, RENEW_LEASE);
 }
 
-const MARK_FINISHED = byDialect(
+/** Fenced: extends the lease; false when it was lost. */
+export async function renewLease(db: Executor, id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
+  return (await run(db, textOf(db, RENEW_LEASE), [leaseExpiresAt, id, owner])) === 1n;
+}
+
+const MARK_FINISHED = hotStatement(
   `update faultline_executions set status = 'finished', finished_at = ?, updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`,
 );
-const MARK_HALTED = byDialect(`update faultline_executions set status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`);
+const MARK_HALTED = hotStatement(`update faultline_executions set status = 'halted', updated_at = ?, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ?`);
 
 /** Fenced: marks the execution finished and releases the lease. */
-async function markFinished(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
-  return (await run(db, MARK_FINISHED[dialect], [now, now, id, owner])) === 1n;
+async function markFinished(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
+  return (await run(db, textOf(db, MARK_FINISHED), [now, now, id, owner])) === 1n;
 }
 
 /** Fenced: marks the execution halted (cursor unchanged) and releases the lease. */
-async function markHalted(db: Executor, dialect: DialectKind, id: string, owner: string, now: number): Promise<boolean> {
-  return (await run(db, MARK_HALTED[dialect], [now, id, owner])) === 1n;
+async function markHalted(db: Executor, id: string, owner: string, now: number): Promise<boolean> {
+  return (await run(db, textOf(db, MARK_HALTED), [now, id, owner])) === 1n;
 }
 
 /** Fenced: releases the lease after an error so the queue's retry can take it at once. */
@@ -234,15 +257,14 @@ export async function listExecutions(db: Executor, filter: ListExecutionsFilter)
 /** How an execution ends this run: finished, or halted until a later execution of its key. */
 export type EndKind = 'finish' | 'halt';
 
-/** Postgres' one-statement end: the fenced status update, then the entry only if it matched. */
-const END_TEXT: Record<EndKind, string> = {
-  finish: preparedStatement(endText(`status = 'finished', finished_at = ?, updated_at = ?`)),
-  halt: preparedStatement(endText(`status = 'halted', updated_at = ?`)),
+/** With data-modifying CTEs, the one-statement end: the fenced status update, then the entry only if it matched. */
+const END: Record<EndKind, HotStatement> = {
+  finish: endStatement(`status = 'finished', finished_at = ?, updated_at = ?`),
+  halt: endStatement(`status = 'halted', updated_at = ?`),
 };
 
-function endText(set: string): string {
-  return forDialect(
-    'postgres',
+function endStatement(set: string): HotStatement {
+  return hotStatement(
     `with fenced as (update faultline_executions set ${set}, lease_owner = null, lease_expires_at = null where id = ? and lease_owner = ? returning id) ` +
       `insert into faultline_entries (execution_id, seq, step, action, at) select fenced.id, ?::integer, ?::text, ?::text, ?::bigint from fenced`,
   );
@@ -251,20 +273,23 @@ function endText(set: string): string {
 /**
  * Fenced: ends the run (finish or halt, releasing the lease) and appends its
  * entry, only if `owner` still holds the lease; false when it does not.
- * One statement on Postgres; two on SQLite, so the caller runs it in a transaction.
+ * One statement where the dialect has data-modifying CTEs (Postgres); else
+ * two, in a transaction (`db`'s, or one of their own).
  */
-export async function recordEnd(db: Executor, dialect: DialectKind, id: string, owner: string, now: number, kind: EndKind, entry: EntryRow): Promise<boolean> {
-  if (dialect === 'sqlite') {
-    const ended = kind === 'finish' ? await markFinished(db, dialect, id, owner, now) : await markHalted(db, dialect, id, owner, now);
-    if (ended) await appendEntries(db, dialect, [entry]);
-    return ended;
+export async function recordEnd(db: Executor, id: string, owner: string, now: number, kind: EndKind, entry: EntryRow): Promise<boolean> {
+  if (dialectOf(db).supportsDataModifyingCte) {
+    const set = kind === 'finish' ? [now, now] : [now];
+    return (await run(db, textOf(db, END[kind]), [...set, id, owner, entry.seq, entry.step, entry.action, entry.at])) === 1n;
   }
-  const set = kind === 'finish' ? [now, now] : [now];
-  return (await run(db, END_TEXT[kind], [...set, id, owner, entry.seq, entry.step, entry.action, entry.at])) === 1n;
+  return inTransaction(db, async (trx) => {
+    const ended = kind === 'finish' ? await markFinished(trx, id, owner, now) : await markHalted(trx, id, owner, now);
+    if (ended) await appendEntries(trx, [entry]);
+    return ended;
+  });
 }
 
 const ENTRY_VALUES = `(cast(? as integer), cast(? as text), cast(? as text), cast(? as bigint))`;
-const STEP_BOUNDARY = byDialect(
+const STEP_BOUNDARY = hotStatement(
   `with v (seq, step, action, at) as (values ${ENTRY_VALUES}, ${ENTRY_VALUES}) ` +
     `insert into faultline_entries (execution_id, seq, step, action, at) ` +
     `select e.id, v.seq, v.step, v.action, v.at from faultline_executions e cross join v where e.id = ? and e.lease_owner = ?`,
@@ -277,17 +302,16 @@ const STEP_BOUNDARY = byDialect(
  * cursor is the newest entry, so no execution row changes). False when the
  * lease was lost.
  */
-export async function recordStepBoundary(db: Executor, dialect: DialectKind, id: string, owner: string, succeeded: EntryRow, started: EntryRow): Promise<boolean> {
+export async function recordStepBoundary(db: Executor, id: string, owner: string, succeeded: EntryRow, started: EntryRow): Promise<boolean> {
   const parameters = [succeeded.seq, succeeded.step, succeeded.action, succeeded.at, started.seq, started.step, started.action, started.at, id, owner];
-  return (await run(db, STEP_BOUNDARY[dialect], parameters)) === 2n;
+  return (await run(db, textOf(db, STEP_BOUNDARY), parameters)) === 2n;
 }
 
 // ---- entries ----------------------------------------------------------------
 
 /** Appends entries (one statement for any number of rows). */
-export async function appendEntries(db: Executor, dialect: DialectKind, rows: EntryRow[]): Promise<void> {
-  const text = forDialect(
-    dialect,
+export async function appendEntries(db: Executor, rows: EntryRow[]): Promise<void> {
+  const text = dialectOf(db).placeholders(
     `insert into faultline_entries (execution_id, seq, step, action, at, error_class, error_message) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
   );
   await run(db, text, rows.flatMap((r) => [r.executionId, r.seq, r.step, r.action, r.at, r.errorClass ?? null, r.errorMessage ?? null]));
@@ -317,7 +341,7 @@ export async function listContextValues(db: Executor, executionId: string): Prom
   return db.selectFrom(context).select(['key', 'value']).where('execution_id', '=', executionId).orderBy('key').execute();
 }
 
-const WRITE_CONTEXT_VALUE = byDialect(
+const WRITE_CONTEXT_VALUE = hotStatement(
   `insert into faultline_context (execution_id, key, value) ` +
     `select e.id, cast(? as text), cast(? as text) from faultline_executions e where e.id = ? and e.lease_owner = ? ` +
     `on conflict (execution_id, key) do update set value = excluded.value`,
@@ -328,8 +352,8 @@ const WRITE_CONTEXT_VALUE = byDialect(
  * if `owner` still holds the execution's lease, in one statement; false when
  * it does not (nothing was written).
  */
-export async function writeContextValue(db: Executor, dialect: DialectKind, executionId: string, owner: string, key: string, value: string): Promise<boolean> {
-  return (await run(db, WRITE_CONTEXT_VALUE[dialect], [key, value, executionId, owner])) === 1n;
+export async function writeContextValue(db: Executor, executionId: string, owner: string, key: string, value: string): Promise<boolean> {
+  return (await run(db, textOf(db, WRITE_CONTEXT_VALUE), [key, value, executionId, owner])) === 1n;
 }
 
 // ---- housekeeping -----------------------------------------------------------

@@ -3,14 +3,16 @@
  * opened (and migrated) by `openStore`.
  */
 import type { Kysely } from 'kysely';
-import { DEFAULT_STORE_URL, openDatabase, type DialectKind, type StoreTarget } from './dialects.js';
+import { DEFAULT_STORE_URL, openDatabase, type StoreTarget } from './dialects.js';
 import { deleteFinished, type DeleteFinishedOptions } from './housekeeping.js';
 import { CorruptedRowError, InvalidArgumentError, StoreClosedError } from './errors.js';
+import type { StoreConnections } from './held-connection.js';
 import { OffThreadRenewer } from './lease-renewal.js';
 import { migrate, requireCurrentSchema } from './migrations.js';
 import { redactConnectionString } from './redact.js';
 import * as q from './queries.js';
 import type { EntryAction, ExecutionStatus, FaultlineSchema } from './schema.js';
+import { dialectOf, type DialectKind } from './store-dialect.js';
 
 /** One record of what happened to a step. */
 export interface WorkflowEntry {
@@ -81,11 +83,9 @@ export class WorkflowStore<DB = any> {
   constructor(
     /** The Kysely instance over the store's database: the user's own tables live beside faultline's. */
     readonly db: Kysely<DB>,
-    /** Which SQL dialect the database speaks. */
-    readonly dialect: DialectKind,
     private readonly closeDatabase: () => Promise<void>,
-    /** @internal the one connection's database object of a SQLite or PGlite store (see held-connection.ts). */
-    readonly singleConnection?: object,
+    /** @internal one connection or several (see held-connection.ts). */
+    readonly connections: StoreConnections,
     /** @internal renews this store's leases from the renewer thread; absent when only the event loop can (see lease-renewal.ts). */
     readonly renewer?: OffThreadRenewer,
   ) {}
@@ -98,6 +98,11 @@ export class WorkflowStore<DB = any> {
   get internalDb(): q.Executor {
     if (this.#closed) throw new StoreClosedError();
     return this.db as unknown as Kysely<FaultlineSchema>;
+  }
+
+  /** Which SQL dialect the database speaks. */
+  get dialect(): DialectKind {
+    return dialectOf(this.db).name;
   }
 
   /** True once {@link close} was called: every later use throws StoreClosedError. */
@@ -217,15 +222,15 @@ export async function openStore<DB = any>(target: StoreTarget = DEFAULT_STORE_UR
   const readOnly = options?.readOnly === true;
   const opened = await openDatabase(target, options);
   try {
-    if (readOnly) await requireCurrentSchema(opened.db as Kysely<FaultlineSchema>, opened.dialect, describeTarget(target));
-    else await migrate(opened.db as Kysely<FaultlineSchema>, opened.dialect);
+    if (readOnly) await requireCurrentSchema(opened.db as Kysely<FaultlineSchema>, describeTarget(target));
+    else await migrate(opened.db as Kysely<FaultlineSchema>);
   } catch (error) {
     await opened.close();
     throw error;
   }
   const renewer = opened.renewal ? new OffThreadRenewer(opened.renewal, opened.db as Kysely<FaultlineSchema>) : undefined;
   await renewer?.open();
-  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.dialect, opened.close, opened.singleConnection, renewer);
+  return new WorkflowStore<DB>(opened.db as Kysely<DB>, opened.close, opened.connections, renewer);
 }
 
 /** How errors name the store: its file, its URL without password, or what kind of database was passed. */
