@@ -33,25 +33,11 @@ function onlyImports(name, comment, from, allowed, allowedTypes = []) {
  */
 const EXCEPTIONS = [
   {
-    name: 'temp-transformer-protocol',
-    comment: 'The probe protocol moves to core/protocol.ts (issue 14, core/); until then the transformer reads it from runtime/.',
-    rule: 'transformer-on-core',
-    from: '^transformer/(instrument|header|probe-text|register-hooks)[.]ts$',
-    to: '^runtime/protocol[.]ts$',
-  },
-  {
     name: 'compat-driver-workflow-reexports',
     comment: 'faultline/bullmq and faultline/pg-boss shipped workflowJob before it moved to faultline/workflow; they re-export it (deprecated) so existing imports keep working. Remove with the next major version.',
     rule: 'runtime-on-core',
     from: '^runtime/harness/drivers/(bullmq|pg-boss)[.]ts$',
     to: '^workflow/(queue-job|step)[.]ts$',
-  },
-  {
-    name: 'temp-cli-duration',
-    comment: 'The one duration parser moves to core/duration.ts (issue 14, core/); until then the CLI reads it from workflow/housekeeping.ts.',
-    rule: 'cli-uses-public-indexes',
-    from: '^cli/workflows-command[.]ts$',
-    to: '^workflow/housekeeping[.]ts$',
   },
 ];
 

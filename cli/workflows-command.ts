@@ -2,7 +2,7 @@
  * `faultline workflows [list|show|clear]`: inspect and tidy a workflow store.
  */
 import type { ExecutionStatus, ExecutionSummary, WorkflowStore } from '../workflow/index.js';
-import { parseDuration } from '../workflow/housekeeping.js';
+import { parseDuration } from '../core/duration.js';
 import { parseCommandArgs } from './args.js';
 import { CliError, CliUsageError } from './errors.js';
 import type { CliIO } from './io.js';
@@ -121,12 +121,8 @@ async function clear(args: string[], io: CliIO): Promise<number> {
   if (values.help) return help(io, CLEAR_HELP);
   const age = values['finished-before'];
   if (typeof age !== 'string') throw new CliUsageError('missing --finished-before <age> (e.g. 7d)', 'workflows clear');
-  let ms: number;
-  try {
-    ms = parseDuration(age, '--finished-before');
-  } catch {
-    throw new CliUsageError(`--finished-before must be an age like 7d, 12h, 30m, got '${age}'`, 'workflows clear');
-  }
+  const ms = parseDuration(age);
+  if (ms === undefined) throw new CliUsageError(`--finished-before must be an age like 7d, 12h, 30m, got '${age}'`, 'workflows clear');
   const url = storeUrl(values.store as string | undefined, io.env ?? process.env, 'workflows clear');
   const deleted = await withStore(url, 'write', (store) => store.deleteFinished({ olderThan: ms }));
   io.stdout.write(`Deleted ${deleted} finished execution${deleted === 1 ? '' : 's'} older than ${age}.\n`);

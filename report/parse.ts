@@ -6,12 +6,13 @@
  * (`scenarios[3].performed[0].attempt`). Fields this code does not know are
  * left alone (newer writers may add some).
  */
+import { GLITCH_KINDS } from '../core/kinds.js';
 import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../runtime/index.js';
 import { scenarioCounts } from './outcomes.js';
+import { brandClass, FaultlineError } from '../core/errors.js';
 
 /** The text is not JSON, or not a faultline report of a version this code renders. */
-export class InvalidReportError extends Error {
-  override name = 'InvalidReportError';
+export class InvalidReportError extends FaultlineError {
   constructor(
     /** Where the text came from (a path), for the message. */
     readonly source: string,
@@ -20,10 +21,10 @@ export class InvalidReportError extends Error {
     super(`${source} is not a faultline report: ${reason}`);
   }
 }
+brandClass(InvalidReportError, 'InvalidReportError');
 
 /** One field of the report has the wrong type or value; `field` is its path, e.g. `scenarios[3].performed[0].attempt`. */
 export class ReportFormatError extends InvalidReportError {
-  override name = 'ReportFormatError';
   constructor(
     source: string,
     /** The field's path in the JSON. */
@@ -36,8 +37,8 @@ export class ReportFormatError extends InvalidReportError {
     super(source, `${field}: expected ${expected}, got ${found}`);
   }
 }
+brandClass(ReportFormatError, 'ReportFormatError');
 
-const KINDS: readonly ScenarioJSON['kind'][] = ['before-line', 'after-line', 'before-call', 'before-return'];
 const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed'];
 
 /**
@@ -165,7 +166,7 @@ class Checker {
     if (!isObject(s)) this.fail(where, 'an object (a scenario)', s);
     const scenario = s as Record<string, unknown>;
     this.string(scenario, 'name', `${where}.name`);
-    this.oneOf(scenario, 'kind', `${where}.kind`, KINDS);
+    this.oneOf(scenario, 'kind', `${where}.kind`, GLITCH_KINDS);
     this.string(scenario, 'key', `${where}.key`);
     this.string(scenario, 'file', `${where}.file`);
     this.integer(scenario, 'line', `${where}.line`, 1);

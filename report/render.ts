@@ -6,6 +6,7 @@
  * runs, then the passing ones. Every link and scenario is reachable by Tab,
  * and `j`/`k` jump between failing lines.
  */
+import { siteOfGlitch } from '../core/kinds.js';
 import type { ErrorJSON, ExecutionJSON, ReportJSON, ScenarioJSON } from '../runtime/index.js';
 import { fileOutcomes, kindCounts, ReportSources, scenarioCounts, CONTEXT_LINES, MAX_LINE_CHARS, type FileOutcome, type LineOutcome } from './outcomes.js';
 import { REPORT_CSS } from './style.js';
@@ -147,14 +148,13 @@ function sourceRow(report: ReportJSON, line: LineOutcome, id: string): string {
     .map((index) => {
       const s = report.scenarios[index]!;
       const verdict = s.passed ? 'passed' : 'failed';
-      return `<a class="chip ${verdict}" href="#s${index}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${escapeHtml(CHIP_LABEL[s.kind] ?? s.kind)} ${STATUS_MARK[verdict]}</a>`;
+      return `<a class="chip ${verdict}" href="#s${index}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${escapeHtml(siteOfGlitch(s.kind))} ${STATUS_MARK[verdict]}</a>`;
     })
     .join('');
   const clipped = line.clipped > 0 ? `<span class="clipped" title="${line.clipped} more characters not shown">…</span>` : '';
   return `<tr id="${id}" class="line ${line.status}" data-line="${line.line}" data-status="${line.status}"><td class="num">${line.line}</td><td class="mark ${line.status}" title="${STATUS_LABEL[line.status]}"><span class="sr">${STATUS_LABEL[line.status]}</span><span aria-hidden="true">${STATUS_MARK[line.status]}</span></td><td class="code"><code>${escapeHtml(line.text) || ' '}</code>${clipped}</td><td class="chips">${chips}</td></tr>`;
 }
 
-const CHIP_LABEL: Record<string, string> = { 'before-line': 'line', 'after-line': 'after', 'before-call': 'call', 'before-return': 'return' };
 
 /** A link to the scenario's line when the page shows it, else the place as text. */
 function lineLink(lineId: string | undefined, text: string): string {

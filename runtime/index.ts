@@ -23,3 +23,6 @@ export {
 } from './probe/index.js';
 
 export * from './harness/index.js';
+
+/** The root of every error faultline throws: `error instanceof FaultlineError`, whichever copy threw it. */
+export { FaultlineError } from '../core/errors.js';

@@ -2,13 +2,14 @@
  * Errors thrown by {@link instrument}. Each is an exported class so callers
  * (the Vite, tsc, Node-hook and Jest adapters, and users) can `instanceof` it.
  */
+import { brandClass, FaultlineRangeError, FaultlineSyntaxError, FaultlineTypeError } from '../core/errors.js';
 
 /**
  * The source could not be parsed. The message reads
  * `relative/file.ts:line:column: <parser message>`; `line` and `column` are
  * 1-based, like an editor shows them.
  */
-export class InstrumentSyntaxError extends SyntaxError {
+export class InstrumentSyntaxError extends FaultlineSyntaxError {
   /** The file, relative to the instrumentation root, with `/` separators. */
   readonly file: string;
   /** 1-based line of the error. */
@@ -18,20 +19,20 @@ export class InstrumentSyntaxError extends SyntaxError {
 
   constructor(file: string, line: number, column: number, reason: string, options?: { cause?: unknown }) {
     super(`${file}:${line}:${column}: ${reason}`, options);
-    this.name = 'InstrumentSyntaxError';
     this.file = file;
     this.line = line;
     this.column = column;
   }
 }
+brandClass(InstrumentSyntaxError, 'InstrumentSyntaxError');
 
 /** `instrument` was called with something it cannot instrument (not a string, an unknown file type, …). */
-export class InstrumentInputError extends TypeError {
+export class InstrumentInputError extends FaultlineTypeError {
   constructor(message: string) {
     super(message);
-    this.name = 'InstrumentInputError';
   }
 }
+brandClass(InstrumentInputError, 'InstrumentInputError');
 
 /**
  * The source nests deeper than the parser can follow (tens of thousands of
@@ -39,13 +40,13 @@ export class InstrumentInputError extends TypeError {
  * `instrument` retries on. The code may still run in Node: exclude the file
  * from instrumentation. The message reads `relative/file.ts: <reason>`.
  */
-export class InstrumentDepthError extends RangeError {
+export class InstrumentDepthError extends FaultlineRangeError {
   /** The file, relative to the instrumentation root, with `/` separators. */
   readonly file: string;
 
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
     super(`${file}: ${reason}`, options);
-    this.name = 'InstrumentDepthError';
     this.file = file;
   }
 }
+brandClass(InstrumentDepthError, 'InstrumentDepthError');

@@ -1,11 +1,11 @@
 /**
- * The first-line header of an instrumented file (see runtime/protocol.ts).
+ * The first-line header of an instrumented file (see core/protocol.ts).
  * A module's binds the file's host name to the shared probe host (creating
  * the no-op stub when the runtime is not loaded) and its base name to the
  * file's first site id. A classic script's binds nothing: it records its
  * base in the host's `b` table.
  */
-import { COVERAGE_HINT, encodeSites, GLOBAL_NAME, SiteCode, type SiteTuple } from '../runtime/protocol.js';
+import { COVERAGE_HINT, encodeSites, GLOBAL_NAME, SiteCode, type SiteTuple } from '../core/protocol.js';
 import type { ProbeSite } from './instrument.js';
 import type { ProbeText } from './probe-text.js';
 

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { brandClass, FaultlineError } from '../core/errors.js';
 
 /** Include/exclude settings as users write them. */
 export interface IncludeOptions {
@@ -38,12 +39,12 @@ export interface FileMatcher {
 }
 
 /** Bad faultline configuration (options, environment or `faultline.config.json`). */
-export class FaultlineConfigError extends Error {
+export class FaultlineConfigError extends FaultlineError {
   constructor(message: string) {
     super(message);
-    this.name = 'FaultlineConfigError';
   }
 }
+brandClass(FaultlineConfigError, 'FaultlineConfigError');
 
 /** Name of the config file looked up in the root directory. */
 export const CONFIG_FILE = 'faultline.config.json';

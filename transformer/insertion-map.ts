@@ -4,6 +4,8 @@
  * tsc adapter needs it (it grafts the original nodes back where nothing was
  * inserted). It is written from the insertions themselves, as
  * `Insertions.inserted()` reports them, never by reading the emitted text.
+ * Coverage tools need no such map: every probe carries the coverage hint
+ * (core/protocol.ts), so the source map goes to them as it is.
  */
 import type { Inserted } from './insertions.js';
 

@@ -1,5 +1,5 @@
 /**
- * `instrument(code, filename)`: inserts the probes of runtime/protocol.ts into
+ * `instrument(code, filename)`: inserts the probes of core/protocol.ts into
  * one source file. One parse (@babel/parser), one generic walk, text insertions
  * (insertions.ts) that never add or remove a newline. Where probes go is
  * decided by the rule table in rules.ts (and the placements it names,
@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
-import type { SiteKind } from '../runtime/protocol.js';
+import type { SiteKind } from '../core/protocol.js';
 import { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
 import { endsAbruptly } from './abrupt.js';
 import { childName, NAMING_PARENTS } from './function-keys.js';

@@ -6,9 +6,9 @@
  * its members. Each one says where its probes go; the walk (instrument.ts)
  * applies them through {@link Walk} and owns the probes' text and guards.
  */
+import type { SiteKind } from '../core/protocol.js';
 import { endsAbruptly } from './abrupt.js';
 import { anonymousKey, callArgs, classMemberKey, memberName } from './function-keys.js';
-import type { ProbeSite } from './instrument.js';
 import { parenthesizedRange, positionAfter, positionBefore } from './positions.js';
 import type { ProbeText } from './probe-text.js';
 import type { Node } from './rules.js';
@@ -30,7 +30,7 @@ export interface Walk {
   /** Name of the innermost class (its members' keys are `Class#name`). */
   className: string | null;
   /** Records a site; returns its index in the file. */
-  site(kind: ProbeSite['kind'], line: number, column: number, fn?: string): number;
+  site(kind: SiteKind, line: number, column: number, fn?: string): number;
   /** Inserts a probe statement of its own at `position` (see `ProbeText.statement` for `closes`/`opens`). */
   probe(position: number, lead: string, call: string, closes: boolean, opens: boolean): void;
   /** The text of a probe statement in the current context, for a placement that inserts it inside text of its own. */

@@ -1,10 +1,10 @@
 /**
- * The text of one file's probes (runtime/protocol.ts): which identifiers the
+ * The text of one file's probes (core/protocol.ts): which identifiers the
  * file's probes bind, how a probe reaches the host, and the statement form of
  * each probe in each context. instrument.ts decides where probes go; this
  * module decides what they read.
  */
-import { COVERAGE_HINT, GLOBAL_NAME } from '../runtime/protocol.js';
+import { COVERAGE_HINT, GLOBAL_NAME } from '../core/protocol.js';
 
 /** Where a probe statement runs, which decides its form. */
 export const ProbeContext = {
@@ -62,7 +62,7 @@ export class ProbeText {
   readonly base: string;
 
   /**
-   * @param script a classic script: binds nothing, reads the host as a global (see runtime/protocol.ts).
+   * @param script a classic script: binds nothing, reads the host as a global (see core/protocol.ts).
    * @param scriptKey the file's key in the host's `b` table (scripts only).
    */
   constructor(

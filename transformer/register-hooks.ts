@@ -18,9 +18,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import type * as Esbuild from 'esbuild';
-import { GLOBAL_NAME } from '../runtime/protocol.js';
+import { GLOBAL_NAME } from '../core/protocol.js';
 import { instrument } from './instrument.js';
 import { createFileMatcher, type FileMatcher, type ResolvedIncludeOptions } from './include.js';
+import { brandClass, FaultlineError } from '../core/errors.js';
 
 /** What register.ts passes to {@link initialize}. */
 export interface HooksData extends ResolvedIncludeOptions {
@@ -32,16 +33,16 @@ export interface HooksData extends ResolvedIncludeOptions {
 export type SourceFormat = 'esm' | 'cjs';
 
 /** Thrown when a file reaches faultline already transformed and no esbuild is available to transpile the original. */
-export class RegisterCompositionError extends Error {
+export class RegisterCompositionError extends FaultlineError {
   constructor(file: string, cause: unknown) {
     super(
       `faultline/register: ${file} arrived already transformed by another loader (tsx?) and esbuild could not be loaded ` +
         `to transpile the instrumented original; put --import faultline/register before --import tsx`,
       { cause },
     );
-    this.name = 'RegisterCompositionError';
   }
 }
+brandClass(RegisterCompositionError, 'RegisterCompositionError');
 
 // Every instrumented file's header reads the shared host from globalThis.
 const HEADER_MARK = `globalThis.${GLOBAL_NAME}`;

@@ -7,12 +7,13 @@
  * the compiler.
  */
 import type * as TS from 'typescript';
+import { brandClass, FaultlineError } from '../core/errors.js';
 
 /** The newest major version of TypeScript `faultline/tsc` supports. */
 export const NEWEST_SUPPORTED_TYPESCRIPT_MAJOR = 6;
 
 /** The running TypeScript cannot host `faultline/tsc` (TypeScript 7+, or a build without the transformer API). */
-export class UnsupportedTypeScriptError extends Error {
+export class UnsupportedTypeScriptError extends FaultlineError {
   /** The running compiler's `ts.version`, or `'unknown'` when it reports none. */
   readonly typescriptVersion: string;
 
@@ -21,10 +22,10 @@ export class UnsupportedTypeScriptError extends Error {
       `faultline/tsc: TypeScript ${typescriptVersion} ${reason}; faultline/tsc needs TypeScript 5.x or 6.x (with ts-patch 3). ` +
         'With TypeScript 7, instrument test builds with faultline/vite or faultline/register instead.',
     );
-    this.name = 'UnsupportedTypeScriptError';
     this.typescriptVersion = typescriptVersion;
   }
 }
+brandClass(UnsupportedTypeScriptError, 'UnsupportedTypeScriptError');
 
 /** The parts of the compiler API the tsc path calls. */
 const REQUIRED_API = ['createSourceFile', 'visitEachChild', 'visitNodes', 'setOriginalNode', 'setTextRange', 'forEachChild'] as const;

@@ -22,7 +22,7 @@ import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
 import { instrumentWithInsertions } from './instrument.js';
 import { isStackOverflow } from './parse-on-large-stack.js';
 import { originalOffsets } from './insertion-map.js';
-import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, resolveIncludeOptions } from './include.js';
+import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, relativePath, resolveIncludeOptions } from './include.js';
 import { assertSupportedTypeScript } from './tsc-version.js';
 
 export { UnsupportedTypeScriptError } from './tsc-version.js';
@@ -125,7 +125,7 @@ function instrumentSourceFile(
   } catch (error) {
     // The graft follows TypeScript's recursive visitors, which a deeply nested file can outrun.
     if (!isStackOverflow(error)) throw error;
-    const depth = new InstrumentDepthError(path.relative(matcher.root, sourceFile.fileName).split(path.sep).join('/'), `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
+    const depth = new InstrumentDepthError(relativePath(matcher.root, sourceFile.fileName), `nesting too deep to instrument (${(error as Error).message})`, { cause: error });
     report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start: 0, length: 1, messageText: `faultline/tsc: ${depth.message}` });
     return sourceFile;
   }

@@ -5,15 +5,14 @@
  * Queue drivers decide retry vs. dead-letter with {@link isPermanentError}:
  * a permanent error will fail the same way however often it is retried.
  */
+import { brandClass, FaultlineError } from '../core/errors.js';
 
 /** Base class of every error thrown by `faultline/workflow`. */
-export class WorkflowError extends Error {
-  override name = 'WorkflowError';
-}
+export class WorkflowError extends FaultlineError {}
+brandClass(WorkflowError, 'WorkflowError');
 
 /** A stored execution no longer matches this job: its step list/options or its job data differ. Permanent. */
 export class WorkflowDefinitionMismatchError extends WorkflowError {
-  override name = 'WorkflowDefinitionMismatchError';
   /** Retrying cannot help: the stored execution and the job disagree for good. */
   readonly permanent = true;
   constructor(
@@ -26,6 +25,7 @@ export class WorkflowDefinitionMismatchError extends WorkflowError {
     super(message);
   }
 }
+brandClass(WorkflowDefinitionMismatchError, 'WorkflowDefinitionMismatchError');
 
 /**
  * `store.db` used inside a transactional step of a SQLite or PGlite store: the
@@ -33,7 +33,6 @@ export class WorkflowDefinitionMismatchError extends WorkflowError {
  * wait for it forever. Use `s.tx` there instead.
  */
 export class ConnectionHeldError extends WorkflowError {
-  override name = 'ConnectionHeldError';
   /** A programming error: every retry would block the same way. */
   readonly permanent = true;
   constructor(readonly step: string) {
@@ -43,31 +42,30 @@ export class ConnectionHeldError extends WorkflowError {
     );
   }
 }
+brandClass(ConnectionHeldError, 'ConnectionHeldError');
 
 /** Two steps of one workflow share a name. */
 export class DuplicateStepError extends WorkflowError {
-  override name = 'DuplicateStepError';
   constructor(readonly step: string) {
     super(`workflow step "${step}" is defined twice: step names must be unique within a workflow`);
   }
 }
+brandClass(DuplicateStepError, 'DuplicateStepError');
 
 /** A step declared with a bad name, body or options. */
-export class InvalidStepError extends WorkflowError {
-  override name = 'InvalidStepError';
-}
+export class InvalidStepError extends WorkflowError {}
+brandClass(InvalidStepError, 'InvalidStepError');
 
 /** `define` declared no step at all. */
 export class EmptyWorkflowError extends WorkflowError {
-  override name = 'EmptyWorkflowError';
   constructor(jobName: string) {
     super(`workflow for job "${jobName}" declares no steps: call w.step(name, fn) at least once`);
   }
 }
+brandClass(EmptyWorkflowError, 'EmptyWorkflowError');
 
 /** `define` returned a promise: steps must be declared synchronously. */
 export class AsyncDefinitionError extends WorkflowError {
-  override name = 'AsyncDefinitionError';
   constructor(jobName: string) {
     super(
       `workflow definition for job "${jobName}" returned a promise: declare steps synchronously ` +
@@ -75,10 +73,10 @@ export class AsyncDefinitionError extends WorkflowError {
     );
   }
 }
+brandClass(AsyncDefinitionError, 'AsyncDefinitionError');
 
 /** A value that must be JSON (a context value, `uniqueBy`, job data) is not, or not exactly. */
 export class SerializationError extends WorkflowError {
-  override name = 'SerializationError';
   constructor(
     message: string,
     /** Which value was refused, e.g. `ctx "order"` or `uniqueBy of job "charge"`. */
@@ -89,10 +87,10 @@ export class SerializationError extends WorkflowError {
     super(message);
   }
 }
+brandClass(SerializationError, 'SerializationError');
 
 /** Another live execution holds the lease on this idempotency key. Transient: retry later. */
 export class WorkflowLockedError extends WorkflowError {
-  override name = 'WorkflowLockedError';
   /** Retrying later will succeed once the holder finishes or its lease expires. */
   readonly retryable = true;
   constructor(
@@ -106,6 +104,7 @@ export class WorkflowLockedError extends WorkflowError {
     );
   }
 }
+brandClass(WorkflowLockedError, 'WorkflowLockedError');
 
 /**
  * This execution's lease expired and another execution took it over while a
@@ -113,16 +112,15 @@ export class WorkflowLockedError extends WorkflowError {
  * rolled back. Transient: a retry finds the execution's true state.
  */
 export class LeaseLostError extends WorkflowError {
-  override name = 'LeaseLostError';
   readonly retryable = true;
   constructor(readonly executionId: string, readonly step: string) {
     super(`lost the lease on workflow execution ${executionId} while running step "${step}": another execution took it over`);
   }
 }
+brandClass(LeaseLostError, 'LeaseLostError');
 
 /** A row in a faultline table holds something the engine cannot read. */
 export class CorruptedRowError extends WorkflowError {
-  override name = 'CorruptedRowError';
   constructor(
     readonly table: string,
     readonly column: string,
@@ -132,6 +130,7 @@ export class CorruptedRowError extends WorkflowError {
     super(`corrupted row in ${table}.${column} for execution ${executionId}: ${detail}`);
   }
 }
+brandClass(CorruptedRowError, 'CorruptedRowError');
 
 /**
  * The database holds a faultline schema version this code cannot use: a newer
@@ -139,7 +138,6 @@ export class CorruptedRowError extends WorkflowError {
  * migrates), an older one.
  */
 export class SchemaVersionError extends WorkflowError {
-  override name = 'SchemaVersionError';
   constructor(
     readonly found: number,
     readonly supported: number,
@@ -156,10 +154,10 @@ export class SchemaVersionError extends WorkflowError {
     );
   }
 }
+brandClass(SchemaVersionError, 'SchemaVersionError');
 
 /** A read-only open found no faultline store there: no such SQLite file, or a database without faultline's tables. */
 export class StoreNotFoundError extends WorkflowError {
-  override name = 'StoreNotFoundError';
   constructor(
     /** The store, as messages name it (a file path or a URL without its password). */
     readonly store: string,
@@ -168,29 +166,29 @@ export class StoreNotFoundError extends WorkflowError {
     super(`no faultline store in ${store}: ${detail}`);
   }
 }
+brandClass(StoreNotFoundError, 'StoreNotFoundError');
 
 /** `s.tx` was used in a step not declared `{ transactional: true }`. */
 export class TransactionUnavailableError extends WorkflowError {
-  override name = 'TransactionUnavailableError';
   constructor(readonly step: string) {
     super(`step "${step}" is not transactional: declare it with { transactional: true } to use s.tx`);
   }
 }
+brandClass(TransactionUnavailableError, 'TransactionUnavailableError');
 
 /** A workflow store (or its `store.db`) was used after `store.close()`. */
 export class StoreClosedError extends WorkflowError {
-  override name = 'StoreClosedError';
   constructor() {
     super('the workflow store is closed (store.close() was called): open another with openStore() to use it again');
   }
 }
+brandClass(StoreClosedError, 'StoreClosedError');
 
 /**
  * `openStore` could not reach its database server: the connection was refused
  * or failed, or the server did not answer within `connectTimeoutMs`.
  */
 export class StoreConnectionError extends WorkflowError {
-  override name = 'StoreConnectionError';
   constructor(
     /** The store URL with every credential masked. */
     readonly url: string,
@@ -202,6 +200,7 @@ export class StoreConnectionError extends WorkflowError {
     super(`cannot open store ${url}: ${why}`, { cause: options.cause });
   }
 }
+brandClass(StoreConnectionError, 'StoreConnectionError');
 
 /** A connection error's message; Node reports a refused localhost (IPv4 and IPv6) as an AggregateError without one. */
 function describeCause(cause: unknown): string {
@@ -211,14 +210,7 @@ function describeCause(cause: unknown): string {
 }
 
 /** Bad arguments to `openStore`, `executeWorkflow`, `s.ctx` or housekeeping. */
-export class InvalidArgumentError extends WorkflowError {
-  override name = 'InvalidArgumentError';
-}
+export class InvalidArgumentError extends WorkflowError {}
+brandClass(InvalidArgumentError, 'InvalidArgumentError');
 
-/**
- * True when retrying `error` cannot succeed (it carries `permanent === true`),
- * so a queue should dead-letter the job instead of retrying it.
- */
-export function isPermanentError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
-}
+export { isPermanentError } from '../core/errors.js';

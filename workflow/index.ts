@@ -36,3 +36,4 @@ export {
   StoreConnectionError,
   isPermanentError,
 } from './errors.js';
+export { FaultlineError } from '../core/errors.js';

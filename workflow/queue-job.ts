@@ -11,6 +11,7 @@
  * queue drivers re-export it without loading the engine).
  */
 import type { WorkflowJob } from './step.js';
+import { brandClass, FaultlineTypeError } from '../core/errors.js';
 
 /** The shape shared by a BullMQ `Job` and a pg-boss `Job`. */
 export interface QueueJobLike {
@@ -20,9 +21,8 @@ export interface QueueJobLike {
 }
 
 /** A queue job without the id or name the workflow engine keys executions by. */
-export class InvalidQueueJobError extends TypeError {
-  override readonly name = 'InvalidQueueJobError';
-}
+export class InvalidQueueJobError extends FaultlineTypeError {}
+brandClass(InvalidQueueJobError, 'InvalidQueueJobError');
 
 /**
  * Gives `executeWorkflow` the `{ id, name, data }` of a BullMQ or pg-boss job.

@@ -9,7 +9,7 @@
  * - `traced`: plain vs the faultline-instrumented module run inside `trace()`.
  */
 import { trace } from '../../runtime/index.js';
-import { GLOBAL_NAME, type ProbeHost } from '../../runtime/protocol.js';
+import { GLOBAL_NAME, type ProbeHost } from '../../core/protocol.js';
 import { childArgs, reply } from './child.js';
 import { calibrate, interleavedMedians } from './timing.js';
 import { cleanupVariants, loadVariant } from './variants.js';

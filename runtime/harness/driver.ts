@@ -3,6 +3,7 @@
  * `simulate`) drives any queue through this interface only; MemoryQueue, the
  * BullMQ driver and the pg-boss driver implement it, and so can users.
  */
+import { isPermanentError } from '../../core/errors.js';
 
 /** A job waiting to run, as the driver reports it. */
 export interface PendingJob {
@@ -43,23 +44,13 @@ export type RetryDecision = number | 'never' | undefined;
 export type RetryOverride = (error: unknown, attempt: number) => RetryDecision;
 
 /**
- * True for an error the contract calls permanent: one whose `permanent`
- * property is `true` (the workflow engine's `WorkflowDefinitionMismatchError`,
- * or any error of yours). Retrying it would fail the same way, so no driver
- * retries it. The test is structural, so errors of any package or copy of
- * faultline qualify without the harness importing them.
- */
-export function isPermanent(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
-}
-
-/**
  * The decision a driver applies to a failed attempt: `'never'` for a
- * permanent error whatever `retry` says, else `retry`'s decision. MemoryQueue
+ * permanent error (`permanent === true`, see `isPermanentError` in
+ * core/errors.ts) whatever `retry` says, else `retry`'s decision. MemoryQueue
  * and the BullMQ and pg-boss drivers all decide through it.
  */
 export function retryDecision(retry: RetryOverride, error: unknown, attempt: number): RetryDecision {
-  return isPermanent(error) ? 'never' : retry(error, attempt);
+  return isPermanentError(error) ? 'never' : retry(error, attempt);
 }
 
 /** Options accepted by {@link JobDriver.enqueue}. */

@@ -5,27 +5,24 @@
  * errors they are branded, so `instanceof` holds across the ESM and CommonJS
  * copies of faultline.
  */
-import { brandClass } from '../probe/index.js';
 import type { RunRecord } from './scenario.js';
+import { DURATION_FORMS } from '../../core/duration.js';
+import { brandClass, FaultlineError } from '../../core/errors.js';
 
 /** Base class of every harness error, so callers can catch them as a group. */
-export class HarnessError extends Error {
-  override name = 'HarnessError';
-}
+export class HarnessError extends FaultlineError {}
 brandClass(HarnessError, 'HarnessError');
 
 export class InvalidDurationError extends HarnessError {
-  override name = 'InvalidDurationError';
   constructor(readonly input: unknown) {
     super(
-      `Invalid duration ${describe(input)}: use a non-negative number of milliseconds or a string like '500ms', '3s', '5m', '2h', '7d' or '1.5h'`,
+      `Invalid duration ${describe(input)}: use ${DURATION_FORMS}`,
     );
   }
 }
 brandClass(InvalidDurationError, 'InvalidDurationError');
 
 export class InvalidOptionError extends HarnessError {
-  override name = 'InvalidOptionError';
   constructor(
     readonly option: string,
     readonly value: unknown,
@@ -37,7 +34,6 @@ export class InvalidOptionError extends HarnessError {
 brandClass(InvalidOptionError, 'InvalidOptionError');
 
 export class UnknownJobError extends HarnessError {
-  override name = 'UnknownJobError';
   constructor(
     readonly jobName: string,
     known: readonly string[],
@@ -51,7 +47,6 @@ export class UnknownJobError extends HarnessError {
 brandClass(UnknownJobError, 'UnknownJobError');
 
 export class NothingEnqueuedError extends HarnessError {
-  override name = 'NothingEnqueuedError';
   constructor(what: string) {
     super(`${what}: start() enqueued no job, so there is nothing to perform (start should enqueue the job under test)`);
   }
@@ -59,7 +54,6 @@ export class NothingEnqueuedError extends HarnessError {
 brandClass(NothingEnqueuedError, 'NothingEnqueuedError');
 
 export class NothingTracedError extends HarnessError {
-  override name = 'NothingTracedError';
   constructor(what: string) {
     super(
       `${what}: the clean run executed no instrumented code, so there is nothing to glitch ` +
@@ -70,7 +64,6 @@ export class NothingTracedError extends HarnessError {
 brandClass(NothingTracedError, 'NothingTracedError');
 
 export class RunawayJobsError extends HarnessError {
-  override name = 'RunawayJobsError';
   constructor(
     readonly limit: number,
     lastJob: string,
@@ -84,7 +77,6 @@ export class RunawayJobsError extends HarnessError {
 brandClass(RunawayJobsError, 'RunawayJobsError');
 
 export class JobNotPendingError extends HarnessError {
-  override name = 'JobNotPendingError';
   constructor(jobId: string, jobName: string) {
     super(`Job ${jobName}#${jobId} is not pending: it was already performed or the queue was cleared`);
   }
@@ -108,7 +100,6 @@ function label(job: ExecutionLabel): string {
  * as `run` (a `RunRecord`), so reports can still show every execution.
  */
 export class RunFailedError extends HarnessError {
-  override name = 'RunFailedError';
   /** The run this error failed, as far as it got (set by the harness; not enumerable). */
   declare readonly run?: RunRecord;
 }
@@ -120,7 +111,6 @@ brandClass(RunFailedError, 'RunFailedError');
  * says. Opt out with `{ allowFailedJobs: true }`.
  */
 export class JobFailedError extends RunFailedError {
-  override name = 'JobFailedError';
   constructor(
     /** The job's id. */
     readonly jobId: string,
@@ -145,7 +135,6 @@ brandClass(JobFailedError, 'JobFailedError');
  * was still pending `settleTimeoutMs` after the execution returned.
  */
 export class LeftoverWorkError extends RunFailedError {
-  override name = 'LeftoverWorkError';
   constructor(
     /** The execution that left the work. */
     readonly job: ExecutionLabel,
@@ -165,7 +154,6 @@ brandClass(LeftoverWorkError, 'LeftoverWorkError');
 
 /** One job execution ran longer than `maxExecutionMs` of real time (it never ended, or waits for something that never comes). */
 export class ExecutionTimeoutError extends RunFailedError {
-  override name = 'ExecutionTimeoutError';
   constructor(
     readonly job: ExecutionLabel,
     readonly maxExecutionMs: number,

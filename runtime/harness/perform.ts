@@ -5,7 +5,8 @@
  * enqueued or retried during the run take their place at once.
  */
 import { advanceClockTo, clockNowMs, installVirtualClock } from './clock.js';
-import { isPermanent, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from './driver.js';
+import { isPermanentError } from '../../core/errors.js';
+import { type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from './driver.js';
 import { toMilliseconds, type Duration } from './duration.js';
 import { TransientError } from '../probe/index.js';
 import { DEFAULT_MAX_EXECUTION_MS, DEFAULT_SETTLE_TIMEOUT_MS, performExecution, type ExecutionBounds } from './execution.js';
@@ -49,7 +50,7 @@ export interface Execution {
  * other error is left to the job's own policy.
  */
 export const transientRetry: RetryOverride = (error, attempt) => {
-  if (isPermanent(error)) return 'never';
+  if (isPermanentError(error)) return 'never';
   return error instanceof TransientError && attempt < TRANSIENT_ATTEMPTS ? TRANSIENT_RETRY_DELAY : undefined;
 };
 

@@ -30,6 +30,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inspect } from 'node:util';
+import type { GlitchKind } from '../../core/kinds.js';
 import { RealDate } from './clock.js';
 import type { ExecutionRecord } from './scenario.js';
 import type { SimulationReport } from './simulate.js';
@@ -60,7 +61,7 @@ export interface ExecutionJSON {
 /** One scenario as JSON. */
 export interface ScenarioJSON {
   name: string;
-  kind: 'before-line' | 'after-line' | 'before-call' | 'before-return';
+  kind: GlitchKind;
   key: string;
   file: string;
   line: number;

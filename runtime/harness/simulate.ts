@@ -6,15 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
+import { DEFAULT_GLITCH_KINDS, factoryOf, GLITCH_KINDS, glitchKindOf } from '../../core/kinds.js';
 import { Glitch, traceSites, type GlitchKind, type TracedSite } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
 import { InvalidOptionError, NothingTracedError, RunFailedError } from './harness-errors.js';
 import { describeError, failIfJobFailed, recordRun, runScenario, type CleanRun, type RunOptions, type RunRecordImpl, type Scenario } from './scenario.js';
 
-/** Every glitch kind, in the order the API lists them. */
-export const GLITCH_KINDS: readonly GlitchKind[] = ['before-line', 'after-line', 'before-call', 'before-return'];
-/** The kinds a simulation covers unless told otherwise (`after-line` is opt-in). */
-export const DEFAULT_KINDS: readonly GlitchKind[] = ['before-line', 'before-call', 'before-return'];
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions extends RunOptions {
@@ -163,7 +160,7 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
     ...(options.maxExecutionMs !== undefined ? { maxExecutionMs: options.maxExecutionMs } : {}),
     ...(options.allowFailedJobs !== undefined ? { allowFailedJobs: options.allowFailedJobs } : {}),
   };
-  const kinds = new Set(options.kinds ?? DEFAULT_KINDS);
+  const kinds = new Set(options.kinds ?? DEFAULT_GLITCH_KINDS);
   installVirtualClock();
   // Every run starts at this virtual time, so runs are repeatable and comparable.
   const startTime = clockNowMs();
@@ -249,30 +246,14 @@ export function createReport(prepared: PreparedSimulation, scenarios: ScenarioRe
 
 /** The glitch a point's scenario arms. */
 export function glitchAt(point: SimulationPoint): Glitch {
-  switch (point.kind) {
-    case 'before-line':
-      return Glitch.beforeLine(point.key);
-    case 'after-line':
-      return Glitch.afterLine(point.key);
-    case 'before-call':
-      return Glitch.beforeCall(point.key);
-    case 'before-return':
-      return Glitch.beforeReturn(point.key);
-  }
+  return Glitch[factoryOf(point.kind)](point.key);
 }
-
-const KIND_OF_SITE: Record<TracedSite['kind'], GlitchKind> = {
-  line: 'before-line',
-  after: 'after-line',
-  call: 'before-call',
-  return: 'before-return',
-};
 
 function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>): SimulationPoint[] {
   const points: SimulationPoint[] = [];
   for (const site of sites) {
-    const kind = KIND_OF_SITE[site.kind];
-    if (!kinds.has(kind)) continue;
+    const kind = glitchKindOf(site.kind);
+    if (kind === undefined || !kinds.has(kind)) continue;
     points.push({
       kind,
       key: site.key,

@@ -37,7 +37,6 @@
  */
 import { restoreRealClock } from './clock.js';
 import type { JobDriver } from './driver.js';
-import { brandClass } from '../probe/index.js';
 import { InvalidOptionError } from './harness-errors.js';
 import { writeReport } from './report.js';
 import { describeError, type RunRecord } from './scenario.js';
@@ -48,6 +47,7 @@ import {
   type ScenarioResult,
   type SimulateOptions,
 } from './simulate.js';
+import { brandClass, FaultlineError } from '../../core/errors.js';
 
 /**
  * Options of {@link describeSimulation}: those of `simulate` (`setup` runs
@@ -64,8 +64,7 @@ export interface DescribeSimulationOptions extends SimulateOptions {
 }
 
 /** A scenario (or the clean run) whose check failed: thrown from its Vitest test. */
-export class ScenarioFailedError extends Error {
-  override name = 'ScenarioFailedError';
+export class ScenarioFailedError extends FaultlineError {
   /** The scenario's name, or `"clean run"`. */
   declare readonly scenarioName: string;
   /** What `check` (or the run) threw. */
@@ -85,7 +84,6 @@ export class ScenarioFailedError extends Error {
     }
   }
 }
-
 brandClass(ScenarioFailedError, 'ScenarioFailedError');
 
 /**

@@ -5,45 +5,28 @@
  * other's class).
  */
 import type { Glitch } from './glitch.js';
-
-/**
- * Makes `value instanceof cls` recognise instances created by another copy of
- * this module: the prototype carries a `Symbol.for` tag, and the class's own
- * `Symbol.hasInstance` tests for it. User subclasses keep ordinary semantics.
- */
-export function brandClass(cls: { readonly prototype: object }, name: string): void {
-  const tag = Symbol.for(`faultline.brand.${name}`);
-  Object.defineProperty(cls.prototype, tag, { value: true });
-  Object.defineProperty(cls, Symbol.hasInstance, {
-    value(this: unknown, value: unknown): boolean {
-      if (this !== cls) return Function.prototype[Symbol.hasInstance].call(this, value);
-      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[tag] === true;
-    },
-  });
-}
+import { brandClass, FaultlineError, FaultlineTypeError } from '../../core/errors.js';
 
 /** A glitch key that is not a non-empty string, caught when the `Glitch` is constructed. */
-export class GlitchKeyTypeError extends TypeError {
+export class GlitchKeyTypeError extends FaultlineTypeError {
   constructor(readonly key: unknown, factory: string) {
     super(
       `Glitch.${factory}(key): the key must be a non-empty string like "jobs/transfer.ts:14" or "Account#debit", got ${describe(key)}`,
     );
-    this.name = 'GlitchKeyTypeError';
   }
 }
 brandClass(GlitchKeyTypeError, 'GlitchKeyTypeError');
 
 /** Instrumented code registered sites the runtime cannot read (built by another faultline version?). */
-export class ProbeRegistrationError extends TypeError {
+export class ProbeRegistrationError extends FaultlineTypeError {
   constructor(readonly path: unknown, detail: string, options?: ErrorOptions) {
     super(`faultline: cannot register the probe sites of ${String(path)}: ${detail} (was it instrumented by another faultline version?)`, options);
-    this.name = 'ProbeRegistrationError';
   }
 }
 brandClass(ProbeRegistrationError, 'ProbeRegistrationError');
 
 /** Base class of the errors raised when a glitch key does not name exactly one instrumented place. */
-export class GlitchKeyError extends Error {
+export class GlitchKeyError extends FaultlineError {
   constructor(
     /** The key as the user wrote it. */
     readonly key: string,
@@ -52,7 +35,6 @@ export class GlitchKeyError extends Error {
     readonly suggestions: readonly string[],
   ) {
     super(message);
-    this.name = 'GlitchKeyError';
   }
 }
 brandClass(GlitchKeyError, 'GlitchKeyError');
@@ -61,7 +43,6 @@ brandClass(GlitchKeyError, 'GlitchKeyError');
 export class UnknownGlitchKeyError extends GlitchKeyError {
   constructor(key: string, reason: string, suggestions: readonly string[]) {
     super(key, `Unknown glitch key "${key}": ${reason}${formatSuggestions('Closest instrumented', suggestions)}`, suggestions);
-    this.name = 'UnknownGlitchKeyError';
   }
 }
 brandClass(UnknownGlitchKeyError, 'UnknownGlitchKeyError');
@@ -70,7 +51,6 @@ brandClass(UnknownGlitchKeyError, 'UnknownGlitchKeyError');
 export class AmbiguousGlitchKeyError extends GlitchKeyError {
   constructor(key: string, reason: string, candidates: readonly string[]) {
     super(key, `Ambiguous glitch key "${key}": ${reason}${formatSuggestions('Candidates', candidates)}`, candidates);
-    this.name = 'AmbiguousGlitchKeyError';
   }
 }
 brandClass(AmbiguousGlitchKeyError, 'AmbiguousGlitchKeyError');
@@ -79,19 +59,17 @@ brandClass(AmbiguousGlitchKeyError, 'AmbiguousGlitchKeyError');
  * What an armed glitch throws, once, at the instrumented point it names. The
  * harness retries it the way a production queue retries a transient failure.
  */
-export class TransientError extends Error {
+export class TransientError extends FaultlineError {
   constructor(readonly glitch: Glitch) {
     super(`faultline: transient failure injected by glitch ${glitch}`);
-    this.name = 'TransientError';
   }
 }
 brandClass(TransientError, 'TransientError');
 
 /** An armed glitch whose point was never reached while it was armed. */
-export class GlitchNotExecutedError extends Error {
+export class GlitchNotExecutedError extends FaultlineError {
   constructor(readonly glitch: Glitch) {
     super(`faultline: glitch ${glitch} never fired: no matching execution happened while it was armed`);
-    this.name = 'GlitchNotExecutedError';
   }
 }
 brandClass(GlitchNotExecutedError, 'GlitchNotExecutedError');

@@ -1,8 +1,10 @@
 /** `Glitch`: where to inject one transient failure. */
-import { brandClass, GlitchKeyTypeError } from './errors.js';
+import { brandClass } from '../../core/errors.js';
+import { GlitchKeyTypeError } from './errors.js';
 import { describeMatcher, type Matcher } from './matchers.js';
+import { factoryOf, type GlitchKind } from '../../core/kinds.js';
 
-export type GlitchKind = 'before-line' | 'after-line' | 'before-call' | 'before-return';
+export type { GlitchKind } from '../../core/kinds.js';
 
 /**
  * What a glitch requires of the probed value: positional argument matchers
@@ -37,12 +39,12 @@ export class Glitch {
 
   /** Before the first statement starting on line `key` (`"path:line"`, a unique path suffix is enough). */
   static beforeLine(key: string): Glitch {
-    return new Glitch('before-line', checkKey(key, 'beforeLine'), undefined);
+    return new Glitch('before-line', checkKey(key, 'before-line'), undefined);
   }
 
   /** After a statement starting on line `key` completes normally. */
   static afterLine(key: string): Glitch {
-    return new Glitch('after-line', checkKey(key, 'afterLine'), undefined);
+    return new Glitch('after-line', checkKey(key, 'after-line'), undefined);
   }
 
   /**
@@ -51,13 +53,13 @@ export class Glitch {
    * `args` (fewer matchers than arguments check only the first ones).
    */
   static beforeCall(key: string, ...args: Matcher[]): Glitch {
-    return new Glitch('before-call', checkKey(key, 'beforeCall'), args.length > 0 ? { args } : undefined);
+    return new Glitch('before-call', checkKey(key, 'before-call'), args.length > 0 ? { args } : undefined);
   }
 
   /** When function `key` is about to return a value matching `value` (any value when omitted). */
   static beforeReturn(key: string, value?: Matcher): Glitch {
     // arguments.length, not `value === undefined`: beforeReturn(key, undefined) matches only undefined.
-    return new Glitch('before-return', checkKey(key, 'beforeReturn'), arguments.length > 1 ? { value } : undefined);
+    return new Glitch('before-return', checkKey(key, 'before-return'), arguments.length > 1 ? { value } : undefined);
   }
 
   /** Whether the glitch fired during its latest arming. */
@@ -85,7 +87,7 @@ export function setExecuted(glitch: Glitch, executed: boolean): void {
   (glitch as GlitchSlots)[EXECUTED] = executed;
 }
 
-function checkKey(key: unknown, factory: string): string {
-  if (typeof key !== 'string' || key.length === 0) throw new GlitchKeyTypeError(key, factory);
+function checkKey(key: unknown, kind: GlitchKind): string {
+  if (typeof key !== 'string' || key.length === 0) throw new GlitchKeyTypeError(key, factoryOf(kind));
   return key;
 }

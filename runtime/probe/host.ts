@@ -14,7 +14,7 @@
  *   named by it). A call probe's arguments
  *   are copied into an array only when an armed glitch's matchers test them.
  */
-import { GLOBAL_NAME, type ProbeHost, type SiteTable } from '../protocol.js';
+import { GLOBAL_NAME, type ProbeHost, type SiteTable } from '../../core/protocol.js';
 import { registerFile } from './registry.js';
 import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState, type ScopeContext } from './state.js';
 

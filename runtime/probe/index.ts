@@ -12,7 +12,6 @@ export { Glitch, type GlitchKind } from './glitch.js';
 export type { Matcher } from './matchers.js';
 export { trace, traceSites, type TracedEvent, type TracedSite } from './trace.js';
 export {
-  brandClass,
   TransientError,
   GlitchNotExecutedError,
   GlitchKeyError,

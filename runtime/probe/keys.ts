@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmbiguousGlitchKeyError, UnknownGlitchKeyError } from './errors.js';
-import type { GlitchKind } from './glitch.js';
-import { SiteCode, type SiteCodeValue, type SiteTuple } from '../protocol.js';
+import { isFunctionSite, isLineGlitch, siteOfGlitch, type FunctionGlitchKind, type FunctionSiteKind, type GlitchKind, type LineGlitchKind, type LineSiteKind } from '../../core/kinds.js';
+import { SiteCode, type SiteCodeValue, type SiteTuple } from '../../core/protocol.js';
 import { fileIndex, fileSites } from './registry.js';
 import type { CachedKey, FileRegistration, RuntimeState } from './state.js';
 
@@ -38,7 +38,7 @@ export function resolveGlitchKey(state: RuntimeState, kind: GlitchKind, key: str
       [],
     );
   }
-  return kind === 'before-line' || kind === 'after-line'
+  return isLineGlitch(kind)
     ? resolveLineKey(state, kind, key)
     : resolveFunctionKey(state, kind, key);
 }
@@ -76,7 +76,7 @@ export function siteIdsOf(state: RuntimeState, resolved: ResolvedKey): Set<numbe
   return ids;
 }
 
-function resolveLineKey(state: RuntimeState, kind: 'before-line' | 'after-line', key: string): ResolvedKey {
+function resolveLineKey(state: RuntimeState, kind: LineGlitchKind, key: string): ResolvedKey {
   const match = LINE_KEY.exec(key.trim());
   if (!match) {
     const functions = closestFunctions(state, key.slice(key.lastIndexOf(':') + 1), undefined);
@@ -84,19 +84,19 @@ function resolveLineKey(state: RuntimeState, kind: 'before-line' | 'after-line',
   }
   const line = Number(match[2]);
   const file = resolvePath(state, key, normalizePath(match[1]!), (path) => `${path}:${line}`, (f) => nearestLines(f, line, 'line'));
-  const siteKind = kind === 'before-line' ? SiteCode.line : SiteCode.after;
+  const site = siteOfGlitch(kind);
   const entry = fileIndex(file).lines.get(line);
-  if (!entry || (siteKind === SiteCode.line ? entry.line : entry.after).length === 0) {
+  if (!entry || entry[site].length === 0) {
     const reason = !entry
       ? `no instrumented statement starts on line ${line} of ${file.path}`
       : `no statement starting on line ${line} of ${file.path} can complete normally, so an after-line glitch there can never fire`;
-    throw new UnknownGlitchKeyError(key, reason, nearestLines(file, line, siteKind === SiteCode.line ? 'line' : 'after'));
+    throw new UnknownGlitchKeyError(key, reason, nearestLines(file, line, site));
   }
-  return { kind, path: file.path, key: `${file.path}:${line}`, siteKind, line };
+  return { kind, path: file.path, key: `${file.path}:${line}`, siteKind: SiteCode[site], line };
 }
 
-function resolveFunctionKey(state: RuntimeState, kind: 'before-call' | 'before-return', key: string): ResolvedKey {
-  const siteKind = kind === 'before-call' ? SiteCode.call : SiteCode.return;
+function resolveFunctionKey(state: RuntimeState, kind: FunctionGlitchKind, key: string): ResolvedKey {
+  const siteKind = siteOfGlitch(kind);
   const split = splitFunctionKey(state, key);
   if (split.path === undefined) {
     const fn = split.fn;
@@ -141,12 +141,12 @@ function splitFunctionKey(state: RuntimeState, key: string): { path?: string; fn
   return { path: normalizePath(key.slice(0, colon)), fn: key.slice(colon + 1).trim() };
 }
 
-function checkFunctionSites(key: string, kind: 'before-call' | 'before-return', file: FileRegistration, fn: string, siteKind: SiteCodeValue): ResolvedKey {
+function checkFunctionSites(key: string, kind: FunctionGlitchKind, file: FileRegistration, fn: string, site: FunctionSiteKind): ResolvedKey {
   const entry = fileIndex(file).functions.get(fn)!;
-  if ((siteKind === SiteCode.call ? entry.call : entry.return).length === 0) {
-    throw new UnknownGlitchKeyError(key, `function ${file.path}:${fn} has no instrumented ${siteKind === SiteCode.call ? 'entry' : 'return'}`, []);
+  if (entry[site].length === 0) {
+    throw new UnknownGlitchKeyError(key, `function ${file.path}:${fn} has no instrumented ${site === 'call' ? 'entry' : 'return'}`, []);
   }
-  return { kind, path: file.path, key: `${file.path}:${fn}`, siteKind, fn };
+  return { kind, path: file.path, key: `${file.path}:${fn}`, siteKind: SiteCode[site], fn };
 }
 
 /** The latest registration of the one file whose path ends with `path` at a `/` boundary. */
@@ -183,7 +183,7 @@ function closestFiles(state: RuntimeState, path: string): FileRegistration[] {
 }
 
 /** The instrumented lines of `file` closest to `line` that have a site of `kind`. */
-function nearestLines(file: FileRegistration, line: number, kind: 'line' | 'after'): string[] {
+function nearestLines(file: FileRegistration, line: number, kind: LineSiteKind): string[] {
   const lines = [...fileIndex(file).lines].filter(([, entry]) => entry[kind].length > 0).map(([l]) => l);
   return rank(lines, (l) => Math.abs(l - line) + (l < line ? 0.5 : 0))
     .slice(0, 3)
@@ -204,7 +204,7 @@ function closestFunctions(state: RuntimeState, fn: string, file: FileRegistratio
 function functionsNearLine(file: FileRegistration, line: number): string[] {
   const near = new Map<string, number>();
   fileSites(file).forEach(([siteLine, kind, fn]) => {
-    if ((kind === SiteCode.call || kind === SiteCode.return) && fn !== undefined) {
+    if (isFunctionSite(kind) && fn !== undefined) {
       const distance = Math.abs(siteLine - line);
       near.set(fn, Math.min(near.get(fn) ?? Infinity, distance));
     }

@@ -1,6 +1,7 @@
 /** The site registry: what each probe id means, and per-file indexes for key resolution. */
 import { ProbeRegistrationError } from './errors.js';
-import { decodeSites, SiteCode, type SiteTable, type SiteTuple } from '../protocol.js';
+import { FUNCTION_SITE_KINDS, isFunctionSite, LINE_SITE_KINDS, siteKindOf, type FunctionSiteKind, type LineSiteKind } from '../../core/kinds.js';
+import { decodeSites, type SiteTable, type SiteTuple } from '../../core/protocol.js';
 import { ensureCapacity, type FileIndex, type FileRegistration, type RuntimeState, type SiteInfo } from './state.js';
 
 /**
@@ -77,7 +78,7 @@ export function siteInfo(state: RuntimeState, id: number): SiteInfo | undefined 
 
 /** The fully qualified key of a site: `"<file>:<line>"` for line sites, `"<file>:<fnKey>"` for call/return sites. */
 export function siteKey(site: SiteInfo): string {
-  return site.kind === SiteCode.call || site.kind === SiteCode.return
+  return isFunctionSite(site.kind)
     ? `${site.file.path}:${site.fn}`
     : `${site.file.path}:${site.line}`;
 }
@@ -89,15 +90,20 @@ export function fileIndex(file: FileRegistration): FileIndex {
   const functions: FileIndex['functions'] = new Map();
   fileSites(file).forEach(([line, kind, fn], i) => {
     const id = file.base + i;
-    if (kind === SiteCode.line || kind === SiteCode.after) {
+    if (!isFunctionSite(kind)) {
       let entry = lines.get(line);
-      if (!entry) lines.set(line, (entry = { line: [], after: [] }));
-      (kind === SiteCode.line ? entry.line : entry.after).push(id);
+      if (!entry) lines.set(line, (entry = noIds(LINE_SITE_KINDS)));
+      entry[siteKindOf(kind) as LineSiteKind].push(id);
     } else if (fn !== undefined) {
       let entry = functions.get(fn);
-      if (!entry) functions.set(fn, (entry = { call: [], return: [] }));
-      (kind === SiteCode.call ? entry.call : entry.return).push(id);
+      if (!entry) functions.set(fn, (entry = noIds(FUNCTION_SITE_KINDS)));
+      entry[siteKindOf(kind) as FunctionSiteKind].push(id);
     }
   });
   return (file.index = { lines, functions });
+}
+
+/** An index entry with no site id yet for each of `kinds`. */
+function noIds<K extends string>(kinds: readonly K[]): Record<K, number[]> {
+  return Object.fromEntries(kinds.map((kind) => [kind, []])) as unknown as Record<K, number[]>;
 }

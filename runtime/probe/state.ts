@@ -6,7 +6,8 @@
  * every copy must see the same sites, traces and armed glitches.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ProbeHost, SiteCodeValue, SiteTable, SiteTuple } from '../protocol.js';
+import type { FunctionSiteKind, LineSiteKind } from '../../core/kinds.js';
+import type { ProbeHost, SiteCodeValue, SiteTable, SiteTuple } from '../../core/protocol.js';
 import type { Glitch } from './glitch.js';
 import type { ResolvedKey } from './keys.js';
 
@@ -33,10 +34,10 @@ export interface FileRegistration {
 
 /** Site ids of one registration, by line and by function key. */
 export interface FileIndex {
-  /** line → ids of its before-line and after-line sites. */
-  readonly lines: Map<number, { line: number[]; after: number[] }>;
-  /** function key → ids of its call and return sites. */
-  readonly functions: Map<string, { call: number[]; return: number[] }>;
+  /** line → ids of its sites of each line kind (`line`, `after`). */
+  readonly lines: Map<number, Record<LineSiteKind, number[]>>;
+  /** function key → ids of its sites of each function kind (`call`, `return`). */
+  readonly functions: Map<string, Record<FunctionSiteKind, number[]>>;
 }
 
 /** A site as the runtime knows it, by id. */

@@ -1,12 +1,12 @@
 /** `trace`: which instrumented points one run executes. */
 import { runtimeState } from './host.js';
-import { SiteCode, type SiteKind } from '../protocol.js';
+import { isFunctionSite, isTraced, siteKindOf, type SiteKind, type TracedKind } from '../../core/kinds.js';
 import { siteInfo, siteKey } from './registry.js';
 import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
 /** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
 export interface TracedEvent {
-  kind: 'line' | 'call' | 'return';
+  kind: TracedKind;
   key: string;
 }
 
@@ -26,13 +26,6 @@ export interface TracedSite {
   fn?: string;
 }
 
-const KIND_NAMES: Record<number, SiteKind> = {
-  [SiteCode.line]: 'line',
-  [SiteCode.after]: 'after',
-  [SiteCode.call]: 'call',
-  [SiteCode.return]: 'return',
-};
-
 /**
  * Runs `run` and resolves with the instrumented points it executed, inside
  * its own async context only: each distinct `(kind, key)` once, in
@@ -40,7 +33,7 @@ const KIND_NAMES: Record<number, SiteKind> = {
  */
 export async function trace(run: () => unknown): Promise<TracedEvent[]> {
   const sites = await traceSites(run);
-  return sites.filter((s) => s.kind !== 'after').map((s) => ({ kind: s.kind as TracedEvent['kind'], key: s.key }));
+  return sites.flatMap((s) => (isTraced(s.kind) ? [{ kind: s.kind, key: s.key }] : []));
 }
 
 /**
@@ -86,11 +79,11 @@ function toSites(state: RuntimeState, ids: readonly number[]): TracedSite[] {
   for (const id of ids) {
     const site = siteInfo(state, id);
     if (!site) continue;
-    const kind = KIND_NAMES[site.kind]!;
+    const kind = siteKindOf(site.kind);
     const key = siteKey(site);
     if (seen.has(`${kind} ${key}`)) continue;
     seen.add(`${kind} ${key}`);
-    sites.push(site.fn !== undefined && (kind === 'call' || kind === 'return')
+    sites.push(site.fn !== undefined && isFunctionSite(site.kind)
       ? { kind, key, file: site.file.path, line: site.line, fn: site.fn }
       : { kind, key, file: site.file.path, line: site.line });
   }

@@ -47,8 +47,8 @@ describe('room boundaries', () => {
       'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', paths: { faultline: ['./runtime/index.ts'], 'faultline/workflow': ['./workflow/index.ts'] } } }),
       'core/kinds.ts': "import { host } from '../runtime/host.js';\nexport const kinds = [host];\n",
       'core/paths.ts': "export const sep = '/';\n",
-      'transformer/header.ts': "import { GLOBAL } from '../runtime/protocol.js';\nimport { host } from '../runtime/host.js';\nimport { sep } from '../core/paths.js';\nexport const header = [GLOBAL, host, sep];\n",
-      'runtime/protocol.ts': "export const GLOBAL = '__faultline';\n",
+      'core/protocol.ts': "export const GLOBAL = '__faultline';\n",
+      'transformer/header.ts': "import { GLOBAL } from '../core/protocol.js';\nimport { host } from '../runtime/host.js';\nimport { sep } from '../core/paths.js';\nexport const header = [GLOBAL, host, sep];\n",
       'runtime/host.ts': "import { engine } from '../workflow/engine.js';\nexport const host = engine;\n",
       'runtime/index.ts': "export { host } from './host.js';\n",
       'workflow/engine.ts': "import { header } from '../transformer/header.js';\nexport const engine = header;\n",
@@ -81,7 +81,6 @@ describe('room boundaries', () => {
         'runtime-on-core: runtime/host.ts → workflow/engine.ts',
         'support-is-shared: support/services.ts → test/support/setup.ts',
         'test-not-bench: test/support/setup.ts → bench/run.ts',
-        // transformer/header.ts → runtime/protocol.ts is the temporary exception temp-transformer-protocol: only that pair.
         'transformer-on-core: transformer/header.ts → runtime/host.ts',
         'workflow-on-core: workflow/engine.ts → transformer/header.ts',
       ]);

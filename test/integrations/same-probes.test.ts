@@ -12,7 +12,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument } from '../../transformer/instrument.js';
-import { decodeSites, SiteCode, type SiteTable } from '../../runtime/protocol.js';
+import { decodeSites, SiteCode, type SiteTable } from '../../core/protocol.js';
 import { consumerProject, repo } from '../../support/package.js';
 
 type Registration = [file: string, sites: [number, number, string?][], base: number];

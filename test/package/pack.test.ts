@@ -21,7 +21,7 @@ const entries: Record<string, string[]> = {
   'faultline/vite': ['default'],
   'faultline/jest': [],
   'faultline/vitest': [],
-  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError', 'workflowJob', 'workflowProcessor', 'InvalidQueueJobError'],
+  'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError', 'workflowJob', 'workflowProcessor', 'InvalidQueueJobError', 'FaultlineError'],
   'faultline/bullmq': ['bullmqDriver', 'workflowJob'],
   'faultline/pg-boss': ['pgBossDriver', 'workflowJob'],
 };
@@ -44,6 +44,8 @@ const exactly: Record<string, string[]> = {
     // the harness's errors
     'HarnessError', 'InvalidDurationError', 'InvalidOptionError', 'UnknownJobError', 'NothingEnqueuedError', 'NothingTracedError', 'RunawayJobsError',
     'JobNotPendingError', 'RunFailedError', 'JobFailedError', 'LeftoverWorkError', 'ExecutionTimeoutError',
+    // the root of every faultline error
+    'FaultlineError',
   ],
   'faultline/transformer': ['instrument', 'InstrumentDepthError', 'InstrumentInputError', 'InstrumentSyntaxError', 'PRODUCTION_WARNING'],
 };
@@ -87,6 +89,28 @@ describe('npm pack', () => {
     const esm = `import * as m from ${JSON.stringify(specifier)}; console.log(JSON.stringify(Object.keys(m)))`;
     const fromEsm: string[] = JSON.parse(execFileSync('node', ['--input-type=module', '-e', esm], { cwd: consumer, encoding: 'utf8' }));
     expect([...fromEsm].sort()).toEqual([...names].sort());
+  });
+
+  test('an error of the CommonJS copy is instanceof the ESM copy\'s classes, FaultlineError first, and is named after its class', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import * as esm from 'faultline';
+      import * as workflow from 'faultline/workflow';
+      const cjs = createRequire(process.cwd() + '/consumer.js')('faultline');
+      let error;
+      try { cjs.toMilliseconds('soon'); } catch (e) { error = e; }
+      console.log(JSON.stringify({
+        copies: cjs.FaultlineError !== esm.FaultlineError,
+        sameRoot: workflow.FaultlineError === esm.FaultlineError,
+        root: error instanceof esm.FaultlineError,
+        room: error instanceof esm.HarnessError,
+        own: error instanceof esm.InvalidDurationError,
+        builtIn: error instanceof Error,
+        other: error instanceof esm.InvalidOptionError,
+        name: error.name,
+      }));`;
+    const out = execFileSync('node', ['--input-type=module', '-e', script], { cwd: consumer, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ copies: true, sameRoot: true, root: true, room: true, own: true, builtIn: true, other: false, name: 'InvalidDurationError' });
   });
 });
 

@@ -4,7 +4,7 @@ import { AmbiguousGlitchKeyError, GlitchKeyError, TransientError, UnknownGlitchK
 import { Glitch } from '../../runtime/probe/glitch.js';
 import { trace } from '../../runtime/probe/trace.js';
 import { BANK, loadInstrumented, host, type Bank } from './support.js';
-import { encodeSites, type SiteTuple } from '../../runtime/protocol.js';
+import { encodeSites, type SiteTuple } from '../../core/protocol.js';
 
 const bank = await loadInstrumented<Bank>(BANK);
 

@@ -22,7 +22,7 @@ import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument, type ProbeSite } from '../../transformer/index.js';
 import { parseOnLargeStack } from '../../transformer/parse-on-large-stack.js';
-import { decodeSites } from '../../runtime/protocol.js';
+import { decodeSites } from '../../core/protocol.js';
 import { deepParentheses, longLineModule } from '../../fixtures/generated-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { instrument, InstrumentInputError, InstrumentSyntaxError, PRODUCTION_WARNING } from '../../transformer/index.js';
-import { COVERAGE_HINT } from '../../runtime/protocol.js';
+import { COVERAGE_HINT } from '../../core/protocol.js';
 
 const root = '/project';
 

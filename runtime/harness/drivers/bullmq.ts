@@ -27,6 +27,7 @@ import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadl
 import { asError, UnexpectedJobError } from './failure.js';
 import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
+import { brandClass, FaultlineTypeError } from '../../../core/errors.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
@@ -71,9 +72,8 @@ export interface BullmqDriver extends JobDriver {
 }
 
 /** Invalid `bullmqDriver` options. */
-export class BullmqDriverOptionsError extends TypeError {
-  override readonly name = 'BullmqDriverOptionsError';
-}
+export class BullmqDriverOptionsError extends FaultlineTypeError {}
+brandClass(BullmqDriverOptionsError, 'BullmqDriverOptionsError');
 
 // BullMQ scores delayed jobs as `dueTime * 0x1000 + tie-breaker` (see its getDelayedScore.lua).
 const DELAYED_SCORE_FACTOR = 0x1000;

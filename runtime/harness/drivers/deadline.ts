@@ -4,10 +4,10 @@
  * server hangs the test run; every driver call goes through {@link withDeadline}
  * instead and fails with a {@link DriverConnectionError} naming what it waited for.
  */
+import { brandClass, FaultlineError } from '../../../core/errors.js';
 
 /** The queue's server did not answer in time, or the connection to it failed. */
-export class DriverConnectionError extends Error {
-  override readonly name = 'DriverConnectionError';
+export class DriverConnectionError extends FaultlineError {
   constructor(
     /** Which driver and operation failed, e.g. `bullmq: perform job 3 of queue "transfer"`. */
     readonly operation: string,
@@ -17,6 +17,7 @@ export class DriverConnectionError extends Error {
     super(`${operation}: ${message}`, options);
   }
 }
+brandClass(DriverConnectionError, 'DriverConnectionError');
 
 /** Default bound on one driver operation's round trips to its server, in ms. */
 export const DEFAULT_TIMEOUT_MS = 5_000;

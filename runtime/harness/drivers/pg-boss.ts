@@ -32,6 +32,7 @@ import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { delayFrom } from './job-timing.js';
+import { brandClass, FaultlineError, FaultlineTypeError } from '../../../core/errors.js';
 
 export { DriverConnectionError } from './deadline.js';
 export { UnexpectedJobError } from './failure.js';
@@ -62,14 +63,12 @@ export interface PgBossDriverOptions {
 export type PgBossDriver = JobDriver;
 
 /** Invalid `pgBossDriver` options. */
-export class PgBossDriverOptionsError extends TypeError {
-  override readonly name = 'PgBossDriverOptionsError';
-}
+export class PgBossDriverOptionsError extends FaultlineTypeError {}
+brandClass(PgBossDriverOptionsError, 'PgBossDriverOptionsError');
 
 /** pg-boss refused a job because its queue was never created (pg-boss 10 needs `createQueue`). */
-export class QueueMissingError extends Error {
-  override readonly name = 'QueueMissingError';
-}
+export class QueueMissingError extends FaultlineError {}
+brandClass(QueueMissingError, 'QueueMissingError');
 
 /** Priority that puts a job ahead of every other in `fetch` (priority is an int4 column). */
 const FIRST = 2_147_483_647;

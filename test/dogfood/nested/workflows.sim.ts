@@ -22,7 +22,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQueue, restoreRealClock, simulate, type SimulationReport } from '../../../runtime/index.js';
-import { GLITCH_KINDS } from '../../../runtime/harness/simulate.js';
+import { GLITCH_KINDS } from '../../../core/kinds.js';
 import { openStore, type WorkflowStore } from '../../../workflow/index.js';
 import { createLedger, transferWorkflow } from '../../../fixtures/workflows/transfer.js';
 import { FOLLOW_UP_AFTER_MS, welcomeSeries } from '../../../fixtures/workflows/delay.js';

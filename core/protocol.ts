@@ -85,6 +85,9 @@
  * hold a reference to it), so ids never move.
  */
 
+import { brandClass, FaultlineError } from './errors.js';
+import { kindOfCode, type SiteCodeValue } from './kinds.js';
+
 /** Property of `globalThis` holding the shared {@link ProbeHost}. */
 export const GLOBAL_NAME = '__faultline';
 
@@ -96,10 +99,8 @@ export const GLOBAL_NAME = '__faultline';
  */
 export const COVERAGE_HINT = '/*istanbul ignore next@preserve*/';
 
-/** Site kinds as encoded in the emitted site tuples. */
-export const SiteCode = { line: 0, after: 1, call: 2, return: 3 } as const;
-export type SiteKind = keyof typeof SiteCode;
-export type SiteCodeValue = (typeof SiteCode)[SiteKind];
+// Site kinds and their codes in the emitted site tuples are rows of the KINDS table.
+export { SiteCode, type SiteCodeValue, type SiteKind } from './kinds.js';
 
 /** A decoded site: `[line, kind]` for line sites, `[line, kind, functionKey]` for call and return sites. */
 export type SiteTuple = [line: number, kind: SiteCodeValue, fn?: string];
@@ -145,7 +146,7 @@ export function decodeSites(table: SiteTable, count: number): SiteTuple[] {
     const kindEnd = second === -1 || second > end ? end : second;
     const line = Number(table.slice(start, first));
     const kind = Number(table.slice(first + 1, kindEnd));
-    if (!Number.isInteger(line) || line < 1 || !(kind in KIND_OF_CODE)) throw new SiteTableError(`site ${index} ("${table.slice(start, end)}") is not "line,kind[,fn]"`);
+    if (!Number.isInteger(line) || line < 1 || kindOfCode(kind) === undefined) throw new SiteTableError(`site ${index} ("${table.slice(start, end)}") is not "line,kind[,fn]"`);
     sites[index++] = kindEnd === end ? [line, kind as SiteCodeValue] : [line, kind as SiteCodeValue, unescapeKey(table.slice(kindEnd + 1, end))];
     start = end + 1;
   }
@@ -154,14 +155,12 @@ export function decodeSites(table: SiteTable, count: number): SiteTuple[] {
 }
 
 /** A {@link SiteTable} that cannot be decoded. */
-export class SiteTableError extends Error {
+export class SiteTableError extends FaultlineError {
   constructor(detail: string) {
     super(`malformed probe site table: ${detail}`);
-    this.name = 'SiteTableError';
   }
 }
-
-const KIND_OF_CODE: Record<number, SiteKind> = { 0: 'line', 1: 'after', 2: 'call', 3: 'return' };
+brandClass(SiteTableError, 'SiteTableError');
 
 function escapeKey(fn: string): string {
   return /[%,;]/.test(fn) ? fn.replace(/[%,;]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : fn;
