@@ -22,7 +22,7 @@ import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument, type ProbeSite } from '../../transformer/index.js';
 import { parseOnLargeStack } from '../../transformer/parse-on-large-stack.js';
-import { decodeSites } from '../../core/protocol.js';
+import { decodeSites, SiteCode } from '../../core/protocol.js';
 import { deepParentheses, longLineModule } from '../../fixtures/generated-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -192,7 +192,7 @@ describe('syntax corpus, plain vs instrumented', () => {
     // No runtime was loaded: the stub host registered this file's sites and stayed idle.
     expect(instrumented.host?.on).toBe(0);
     const registration = instrumented.host!.q.find((entry) => entry[0] === `fixtures/corpus/${form}`);
-    expect(registration && decodeSites(registration[2], registration[1])).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, kindCode(s.kind)] : [s.line, kindCode(s.kind), s.fn])));
+    expect(registration && decodeSites(registration[2], registration[1])).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, SiteCode[s.kind]] : [s.line, SiteCode[s.kind], s.fn])));
   });
 });
 
@@ -215,8 +215,4 @@ function listSites(form: string, source: string, sites: readonly ProbeSite[]): s
     return `${`${site.line}:${site.column}`.padEnd(8)} ${`${site.kind} ${site.fn ?? ''}`.padEnd(28)} | ${excerpt.trim()}`;
   });
   return [`# fixtures/corpus/${form}: line:column kind [function] | source, ‸ at the site`, ...rows, ''].join('\n');
-}
-
-function kindCode(kind: ProbeSite['kind']): number {
-  return { line: 0, after: 1, call: 2, return: 3 }[kind];
 }
