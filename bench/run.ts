@@ -15,6 +15,7 @@ const groups: Record<string, () => Promise<Group>> = {
   engine: async () => (await import('./engine.js')).benchEngine,
   instrument: async () => (await import('./instrument.js')).benchInstrument,
   harness: async () => (await import('./harness.js')).benchHarness,
+  faults: async () => (await import('./faults.js')).benchFaults,
   workflow: async () => (await import('./workflow.js')).benchWorkflow,
   build: async () => (await import('./build.js')).benchBuild,
   drivers: async () => (await import('./drivers.js')).benchDrivers,

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the naive money transfer and the same transfer as a durable
  * workflow, each simulated with a transient failure at every point it
- * executes. Progress goes to stderr; the summary (what failed, on which
+ * executes (and the workflow with a crash at every point too); then a job
+ * that survives every exception but not a crash. Progress goes to stderr; the summary (what failed, on which
  * line, and which invariant broke) and the HTML reports' paths to stdout.
  *
  * Environment: FAULTLINE_DEMO_DB (SQLite file path or store URL for the
@@ -14,6 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { restoreRealClock, toJSON, type ReportJSON, type SimulationReport } from 'faultline';
 import { openStore } from 'faultline/workflow';
 import { renderHtmlReport } from '../report/index.js';
+import { simulateLockedSettlement } from './locked-settlement.js';
 import { simulateNaiveTransfer } from './naive-transfer.js';
 import { progressReporter } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -48,6 +50,12 @@ async function main(): Promise<void> {
       summaryTitle: `Workflow transfer (fixtures/workflows/transfer.ts on MemoryQueue, store ${describeStore(storeTarget)})`,
       run: (onProgress) => simulateWorkflowTransfer(store, onProgress),
     },
+    {
+      slug: 'locked-settlement',
+      title: 'Locked settlement: exceptions and crashes',
+      summaryTitle: 'Locked settlement (fixtures/jobs/locked.ts on MemoryQueue, transient and crash faults)',
+      run: simulateLockedSettlement,
+    },
   ];
 
   const written: string[] = [];
@@ -70,7 +78,8 @@ async function main(): Promise<void> {
   for (const path of written) process.stdout.write(`  ${displayPath(path)}\n`);
   process.stdout.write(
     '\nThe naive job repeats a debit, credit or email whenever a retry follows a failure after it; ' +
-      'the workflow records each step, so every retry resumes where the failure struck.\n',
+      'the workflow records each step, so every retry resumes where the failure struck — even after a crash. ' +
+      'The settlement releases its lock in `finally`, which no exception skips but a crash does.\n',
   );
 }
 

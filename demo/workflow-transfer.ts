@@ -1,7 +1,9 @@
 /**
  * Demo part two: the same transfer as a durable workflow
  * (fixtures/workflows/transfer.ts) on an embedded SQLite store, run by
- * MemoryQueue. Every glitch scenario keeps the money moving exactly once.
+ * MemoryQueue. Every glitch scenario, a transient failure or a crash at
+ * each point, keeps the money moving exactly once: a crashed execution's
+ * lease runs out on the virtual clock, and the re-delivered job resumes.
  */
 import { sql } from 'kysely';
 import { MemoryQueue, simulate, type SimulateOptions, type SimulationReport } from 'faultline';
@@ -31,7 +33,8 @@ export async function simulateWorkflowTransfer(store: WorkflowStore, onProgress?
   await createLedger(store);
   const mailer = new DemoMailer();
   const queue = new MemoryQueue();
-  queue.define('transfer', transferWorkflow(store, mailer));
+  // A crashed job comes back after 10 s, while its 30 s lease still stands: locked out, it retries every 10 s.
+  queue.define('transfer', transferWorkflow(store, mailer), { stalledAfter: '10s', attempts: 5, backoff: 10_000 });
   const executionKey = idempotencyKey('transfer', TRANSFER_ID);
 
   const reset = async () => {
@@ -50,6 +53,7 @@ export async function simulateWorkflowTransfer(store: WorkflowStore, onProgress?
   };
 
   return simulate(queue, {
+    faults: ['transient', 'crash'],
     reset,
     start: () => queue.enqueue('transfer', { transferId: TRANSFER_ID, from: 'jill', to: 'jack', amount: AMOUNT }),
     check: async () =>

@@ -39,7 +39,10 @@ export class ReportFormatError extends InvalidReportError {
 }
 brandClass(ReportFormatError, 'ReportFormatError');
 
-const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed'];
+const FAULTS: readonly ScenarioJSON['fault'][] = ['transient', 'crash', 'raise', 'run'];
+const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed', 'crashed'];
+/** The versions this code reads: 1 (before faults; every scenario transient) and the current one. */
+const READABLE_VERSIONS: readonly number[] = [1, REPORT_VERSION];
 
 /**
  * Parses and checks a report's JSON text: its version, and the type of every
@@ -59,10 +62,10 @@ export function parseReport(text: string, source: string): ReportJSON {
     throw new InvalidReportError(source, `invalid JSON (${(error as Error).message})`);
   }
   if (!isObject(value)) throw new InvalidReportError(source, 'expected a JSON object');
-  if (value.version !== REPORT_VERSION) {
-    throw new InvalidReportError(source, `unsupported version ${describeVersion(value.version)} (this faultline reads version ${REPORT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(value.version as number)) {
+    throw new InvalidReportError(source, `unsupported version ${describeVersion(value.version)} (this faultline reads versions ${READABLE_VERSIONS.join(' and ')})`);
   }
-  const check = new Checker(source);
+  const check = new Checker(source, value.version as number);
   check.string(value, 'generatedAt', 'generatedAt');
   const totals = check.object(value, 'totals', 'totals');
   const points = check.integer(totals, 'points', 'totals.points', 0);
@@ -76,14 +79,19 @@ export function parseReport(text: string, source: string): ReportJSON {
   for (const [path, source] of Object.entries(files)) {
     if (typeof source !== 'string') check.fail(`files[${JSON.stringify(path)}]`, 'source text (a string)', source);
   }
-  const report = value as unknown as ReportJSON;
+  const read = value as unknown as ReportJSON;
+  // A version 1 report knew one fault: its scenarios are transient ones.
+  const report: ReportJSON = read.version === REPORT_VERSION ? read : { ...read, version: REPORT_VERSION, scenarios: read.scenarios.map((s) => ({ ...s, fault: 'transient' })) };
   const counts = scenarioCounts(report);
   return { ...report, totals: { ...report.totals, ...counts, points, sampled: counts.scenarios < points } };
 }
 
 /** Checks fields one by one; the first wrong one throws ReportFormatError. */
 class Checker {
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    private readonly version: number,
+  ) {}
 
   fail(field: string, expected: string, found: unknown, missing = false): never {
     throw new ReportFormatError(this.source, field, expected, missing ? 'nothing (the field is missing)' : describe(found));
@@ -154,7 +162,7 @@ class Checker {
       this.string(r, 'name', `${where}.name`);
       this.integer(r, 'attempt', `${where}.attempt`, 1);
       this.string(r, 'ranAt', `${where}.ranAt`);
-      this.oneOf(r, 'outcome', `${where}.outcome`, OUTCOMES);
+      this.oneOf(r, 'outcome', `${where}.outcome`, this.version >= 2 ? OUTCOMES : OUTCOMES.filter((o) => o !== 'crashed'));
       this.error(r, `${where}.error`);
       this.nullableString(r, 'retryAt', `${where}.retryAt`);
     });
@@ -167,6 +175,7 @@ class Checker {
     const scenario = s as Record<string, unknown>;
     this.string(scenario, 'name', `${where}.name`);
     this.oneOf(scenario, 'kind', `${where}.kind`, GLITCH_KINDS);
+    if (this.version >= 2) this.oneOf(scenario, 'fault', `${where}.fault`, FAULTS);
     this.string(scenario, 'key', `${where}.key`);
     this.string(scenario, 'file', `${where}.file`);
     this.integer(scenario, 'line', `${where}.line`, 1);

@@ -148,7 +148,9 @@ function sourceRow(report: ReportJSON, line: LineOutcome, id: string): string {
     .map((index) => {
       const s = report.scenarios[index]!;
       const verdict = s.passed ? 'passed' : 'failed';
-      return `<a class="chip ${verdict}" href="#s${index}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${escapeHtml(siteOfGlitch(s.kind))} ${STATUS_MARK[verdict]}</a>`;
+      // Each fault's outcome on its own chip: "line ✓" (transient) beside "crash line ✗".
+      const fault = s.fault === 'transient' ? '' : `${s.fault} `;
+      return `<a class="chip ${verdict}" href="#s${index}" data-fault="${escapeHtml(s.fault)}" aria-label="${escapeHtml(`${s.name}: ${verdict}`)}" title="${escapeHtml(s.name)}">${escapeHtml(fault)}${escapeHtml(siteOfGlitch(s.kind))} ${STATUS_MARK[verdict]}</a>`;
     })
     .join('');
   const clipped = line.clipped > 0 ? `<span class="clipped" title="${line.clipped} more characters not shown">…</span>` : '';
@@ -182,16 +184,28 @@ function passedScenario({ sources }: RenderContext, s: ScenarioJSON, index: numb
 
 function glitchText(s: ScenarioJSON): string {
   const where = s.function ? `function <code>${escapeHtml(s.function)}</code>` : `line ${escapeHtml(s.line)}`;
-  const fired = s.executed ? 'fired once (a transient failure)' : 'never fired';
+  const fired = s.executed ? `fired once (${FAULT_TEXT[s.fault] ?? escapeHtml(s.fault)})` : 'never fired';
   return `<code>${escapeHtml(s.kind)}</code> at ${where}: ${fired}`;
 }
+
+const FAULT_TEXT: Record<string, string> = {
+  transient: 'a transient failure',
+  crash: 'a crash: the worker died there',
+  raise: 'a chosen error',
+  run: 'code run at that point',
+};
 
 function runs(performed: readonly ExecutionJSON[]): string {
   if (performed.length === 0) return 'none recorded';
   const start = Date.parse(performed[0]!.ranAt);
   const items = performed.map((p) => {
     const at = offset(Date.parse(p.ranAt) - start);
-    const outcome = p.outcome === 'completed' ? 'completed' : `failed: ${escapeHtml(errorText(p.error))}${p.retryAt ? `, retried at ${offset(Date.parse(p.retryAt) - start)}` : ', not retried'}`;
+    const outcome =
+      p.outcome === 'completed'
+        ? 'completed'
+        : p.outcome === 'crashed'
+          ? `crashed (the worker died)${p.retryAt ? `, re-delivered at ${offset(Date.parse(p.retryAt) - start)}` : ''}`
+          : `failed: ${escapeHtml(errorText(p.error))}${p.retryAt ? `, retried at ${offset(Date.parse(p.retryAt) - start)}` : ', not retried'}`;
     return `<li><code>${escapeHtml(p.name)}</code> attempt ${escapeHtml(p.attempt)} at ${at}: ${outcome}</li>`;
   });
   return `<ol class="runs">${items.join('')}</ol>`;

@@ -164,7 +164,7 @@ async function run<DB>(r: Run<DB>, start: Position): Promise<WorkflowResult> {
       try {
         boundary = await runStep(r, step, position);
       } catch (error) {
-        if (!(error instanceof LeaseLostError)) await recordError(r, step, position, error);
+        if (!(error instanceof LeaseLostError) && !isCrashSignal(error)) await recordError(r, step, position, error);
         throw error;
       }
       if (boundary.kind === 'done') return { status: boundary.status, executionId: r.executionId, idempotencyKey: r.key };
@@ -235,6 +235,15 @@ async function boundaryAfter<DB>(r: Run<DB>, db: q.Executor, position: Position,
   }
   fenced(await q.recordStepBoundary(db, r.executionId, r.owner, entry(position.seq + 1, step.name, 'succeeded'), entry(position.seq + 2, next.name, 'started')));
   return { kind: 'next', position: { index: nextIndex, seq: position.seq + 2, retrying: false } };
+}
+
+/**
+ * True for the signal of a simulated worker crash (faultline's `CrashSignal`,
+ * known by its `crashed` mark: this room does not import the runtime). A dead
+ * worker records nothing and releases nothing: its lease runs out by expiry.
+ */
+function isCrashSignal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { crashed?: unknown }).crashed === true;
 }
 
 /** Records `errored` and releases the lease so the queue's retry can resume at once. */

@@ -25,7 +25,13 @@ export interface PendingJob {
 export type JobOutcome =
   | { readonly status: 'completed'; readonly value?: unknown }
   /** Failed; `retryAt` is when the retry is due, absent when the job will not be retried. */
-  | { readonly status: 'failed'; readonly error: unknown; readonly retryAt?: Date };
+  | { readonly status: 'failed'; readonly error: unknown; readonly retryAt?: Date }
+  /**
+   * The worker crashed mid-execution (a `crash` glitch): neither completed
+   * nor failed. `retryAt` is when the queue re-delivers the stalled job (or
+   * notices it stalled past its limit and fails it).
+   */
+  | { readonly status: 'crashed'; readonly retryAt?: Date };
 
 /**
  * What a {@link RetryOverride} decides about one failed attempt: retry after

@@ -24,7 +24,7 @@
  */
 import { createHook } from 'node:async_hooks';
 // The module's own timer functions, not the globals: a test's fake timers (vi.useFakeTimers) must not stall the harness.
-import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { startElapsing, stopElapsing } from './clock.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { ExecutionTimeoutError, LeftoverWorkError } from './harness-errors.js';
@@ -42,11 +42,16 @@ const TRACKED_TYPES = new Set([
   'TCPCONNECTWRAP', 'PIPECONNECTWRAP', 'SHUTDOWNWRAP', 'WRITEWRAP', 'UDPSENDWRAP',
 ]);
 
-/** One live piece of work: its type, the site it was stamped with, and a timer's handle (to see it end or unref). */
+/**
+ * One live piece of work: its type, the site it was stamped with, a timer's
+ * handle (to see it end or unref, or to clear it when the execution crashes)
+ * and a promise, weakly (to handle its rejection when the execution crashes).
+ */
 interface Work {
   readonly type: string;
   readonly site: number;
   readonly timer?: TimerHandle;
+  readonly promise?: WeakRef<Promise<unknown>>;
 }
 
 /** What Node's Timeout and Immediate objects expose: `_destroyed` once fired (not repeating) or cleared. */
@@ -55,16 +60,58 @@ interface TimerHandle {
   readonly _destroyed?: boolean;
 }
 
-/** An execution's tracked state. */
+/**
+ * An execution's tracked state.
+ *
+ * A crash (see {@link Execution.crash}) kills the execution as `kill -9`
+ * kills a worker: its timers and immediates are cleared (they die with the
+ * process), and every promise it made, before the crash or after, gets a
+ * rejection handler, because each continuation of its code now throws the
+ * crash signal at its first probe and nobody is left to see it. Its work is
+ * abandoned, not leftover: no LeftoverWorkError. To keep a late continuation
+ * (an answer to a query that was in flight) from running its code in a later
+ * run, the crashed execution stays tracked — every probe keeps checking the
+ * poison — until its last pending promise settles or is garbage collected,
+ * for at most `settleTimeoutMs` of real time (so that a promise waiting on a
+ * timer the crash cleared does not keep every probe on its slow path).
+ */
 class Execution implements TrackedExecution {
   site = -1;
   open = true;
+  crashed: Error | undefined;
+  /** Set when the run moved on while the crashed execution still had pending promises: released when they end. */
+  lingering = false;
   readonly live = new Map<number, Work>();
+
+  crash(signal: Error): void {
+    if (this.crashed !== undefined) return;
+    this.crashed = signal;
+    for (const work of this.live.values()) abandon(work);
+  }
 }
 
 /** asyncId → the execution whose work it is, for the resolve/after hooks. */
 const owners = new Map<number, Execution>();
 let enabled = 0;
+/** Set while a rejection handler is attached, so the handler's own promise is not tracked (nor handled in turn). */
+let abandoning = false;
+/** Forgets a crashed execution's promises that can never settle once nothing references them. */
+const forgotten = new FinalizationRegistry<number>((asyncId) => end(asyncId));
+const ignore = (): void => {};
+
+/** What a crash does to one piece of its execution's work (see {@link Execution}). */
+function abandon(work: Work): void {
+  if (work.type === 'Timeout') clearTimeout(work.timer as unknown as NodeJS.Timeout);
+  else if (work.type === 'Immediate') clearImmediate(work.timer as unknown as NodeJS.Immediate);
+  const promise = work.promise?.deref();
+  if (promise === undefined) return;
+  abandoning = true;
+  try {
+    Promise.prototype.then.call(promise, undefined, ignore);
+  } finally {
+    abandoning = false;
+  }
+}
 
 /**
  * No `destroy` hook: with one, Node tracks every promise's garbage
@@ -76,12 +123,20 @@ let enabled = 0;
  */
 const hook = createHook({
   init(asyncId, type, _trigger, resource) {
-    if (!TRACKED_TYPES.has(type)) return;
+    if (abandoning || !TRACKED_TYPES.has(type)) return;
     const execution = runtimeState.scope.getStore()?.execution;
-    if (!(execution instanceof Execution) || !execution.open) return;
+    if (!(execution instanceof Execution) || !(execution.open || execution.lingering)) return;
     const timer = type === 'Timeout' || type === 'Immediate' ? (resource as TimerHandle) : undefined;
-    execution.live.set(asyncId, timer ? { type, site: execution.site, timer } : { type, site: execution.site });
+    const promise = type === 'PROMISE' ? new WeakRef(resource as Promise<unknown>) : undefined;
+    const work: Work = { type, site: execution.site, ...(timer ? { timer } : {}), ...(promise ? { promise } : {}) };
+    execution.live.set(asyncId, work);
     owners.set(asyncId, execution);
+    if (execution.crashed !== undefined && promise) {
+      // Made after the crash, by uninstrumented code it was in: its rejection is the crash's, seen by nobody.
+      // (A timer made now is left alone: clearing one inside its own init would corrupt Node's timer list.)
+      forgotten.register(resource as object, asyncId);
+      abandon(work);
+    }
   },
   promiseResolve: end,
   after(asyncId) {
@@ -99,6 +154,7 @@ function end(asyncId: number): void {
   if (execution === undefined) return;
   owners.delete(asyncId);
   execution.live.delete(asyncId);
+  if (execution.lingering && execution.live.size === 0) release(execution);
 }
 
 /** Options of {@link performExecution}. */
@@ -128,10 +184,42 @@ export async function performExecution(driver: JobDriver, job: PendingJob, retry
     await settle(job, execution, bounds.settleTimeoutMs);
     return outcome;
   } finally {
-    close(execution);
     stopElapsing();
-    finish(state);
+    if (execution.crashed === undefined || !linger(execution, bounds.settleTimeoutMs)) {
+      close(execution);
+      finish(state);
+    }
   }
+}
+
+/**
+ * Keeps a crashed execution with pending promises tracked (see
+ * {@link Execution}); false when nothing of it is pending.
+ */
+function linger(execution: Execution, timeoutMs: number): boolean {
+  dropEndedTimers(execution);
+  execution.open = false;
+  for (const [asyncId, work] of execution.live) {
+    const promise = work.promise?.deref();
+    if (promise !== undefined) forgotten.register(promise, asyncId);
+    else {
+      // What a dead process holds no more: its cleared timers, its I/O callbacks.
+      owners.delete(asyncId);
+      execution.live.delete(asyncId);
+    }
+  }
+  if (execution.live.size === 0) return false;
+  execution.lingering = true;
+  // Made here, outside the execution's context, and unref'd: it is the harness's, and keeps nothing alive.
+  setTimeout(() => execution.lingering && release(execution), timeoutMs).unref();
+  return true;
+}
+
+/** A lingering crashed execution whose last promise ended: stop tracking it. */
+function release(execution: Execution): void {
+  execution.lingering = false;
+  close(execution);
+  finish(runtimeState);
 }
 
 function begin(state: RuntimeState): void {
@@ -181,6 +269,8 @@ async function settle(job: PendingJob, execution: Execution, timeoutMs: number):
   for (let turn = 0; ; turn++) {
     dropEndedTimers(execution);
     if (execution.live.size === 0) return;
+    // A crashed execution's work is abandoned, not awaited: see Execution and linger.
+    if (execution.crashed !== undefined) return;
     if (performance.now() >= deadline) {
       const pending = describePending(execution);
       throw new LeftoverWorkError(job, describeSite([...execution.live.values()][0]!.site), pending, timeoutMs);

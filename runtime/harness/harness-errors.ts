@@ -169,6 +169,36 @@ export class ExecutionTimeoutError extends RunFailedError {
 }
 brandClass(ExecutionTimeoutError, 'ExecutionTimeoutError');
 
+/**
+ * A job whose worker crashed was failed by its queue when the stall timeout
+ * ran out: it stalled more times than its limit (BullMQ's
+ * `maxStalledCount`), or had no attempt left to be re-delivered as.
+ */
+export class JobStalledError extends HarnessError {
+  constructor(
+    readonly job: ExecutionLabel,
+    /** How many times it crashed. */
+    readonly stalls: number,
+    /** The queue's reason, e.g. BullMQ's "job stalled more than allowable limit". */
+    readonly reason: string,
+  ) {
+    super(`Job ${label(job)} ${reason} (its worker crashed ${stalls} time${stalls === 1 ? '' : 's'})`);
+  }
+}
+brandClass(JobStalledError, 'JobStalledError');
+
+/** A glitch's `run` function threw or rejected: the scenario fails with it (the job itself carried on). */
+export class GlitchRunError extends RunFailedError {
+  constructor(
+    readonly glitch: { toString(): string },
+    /** What the function threw. */
+    override readonly cause: unknown,
+  ) {
+    super(`The run function of glitch ${glitch} failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : describe(cause)}`, { cause });
+  }
+}
+brandClass(GlitchRunError, 'GlitchRunError');
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);

@@ -32,7 +32,9 @@ export {
   type BullmqRetryOptions,
   type PgBossRetryOptions,
   type GraphileWorkerRetryOptions,
+  type StallPolicy,
 } from './retry-policies.js';
+export type { StallOptions } from './stall.js';
 export { restoreRealClock } from './clock.js';
 export { toMilliseconds, type Duration } from './duration.js';
 export {
@@ -73,6 +75,8 @@ export {
   JobFailedError,
   LeftoverWorkError,
   ExecutionTimeoutError,
+  JobStalledError,
+  GlitchRunError,
   type ExecutionLabel,
 } from './harness-errors.js';
 export {

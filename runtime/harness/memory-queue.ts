@@ -7,8 +7,10 @@ import { advanceClockTo, clockNow, clockNowMs, installVirtualClock, RealDate } f
 import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from './driver.js';
 import { toMilliseconds } from './duration.js';
 import type { ExecutionRecord } from './scenario.js';
-import { InvalidOptionError, JobNotPendingError, UnknownJobError } from './harness-errors.js';
-import { bullmq, resolveRetryPolicy, type Backoff, type RetryPolicy, type RetryPolicyInput } from './retry-policies.js';
+import { InvalidOptionError, JobNotPendingError, JobStalledError, UnknownJobError } from './harness-errors.js';
+import { bullmq, resolveRetryPolicy, type Backoff, type RetryPolicy, type RetryPolicyInput, type StallPolicy } from './retry-policies.js';
+import { decideStall, resolveStall, type StallOptions } from './stall.js';
+import { crashOf } from '../probe/index.js';
 
 /** What a job handler receives. */
 export interface JobContext<Data = unknown> {
@@ -27,8 +29,12 @@ export interface JobContext<Data = unknown> {
 /** A job handler. Throwing (or rejecting) fails the attempt. */
 export type JobHandler<Data = any> = (job: JobContext<Data>) => unknown;
 
-/** Per-job retry options: BullMQ's `attempts`/`backoff`, or any policy / preset. */
-export interface DefineOptions {
+/**
+ * Per-job retry options: BullMQ's `attempts`/`backoff`, or any policy /
+ * preset; and what a crash of its worker costs it (`stalledAfter`,
+ * `maxStalled`, defaults from the policy's preset).
+ */
+export interface DefineOptions extends StallOptions {
   /** Total attempts, the first included (BullMQ semantics, default 1: no retry). */
   attempts?: number;
   /** BullMQ backoff: ms (fixed), or `{ type: 'fixed' | 'exponential', delay }`. */
@@ -55,6 +61,7 @@ export type PerformedJob = ExecutionRecord;
 interface Definition {
   readonly handler: JobHandler;
   readonly policy: RetryPolicy | undefined;
+  readonly stall: StallPolicy;
 }
 
 /**
@@ -76,6 +83,10 @@ export class MemoryQueue implements JobDriver {
   #performed: PerformedJob[] = [];
   #seq = 0;
   #nextId = 1;
+  /** Job id → how many times its worker crashed. */
+  #stalls = new Map<string, number>();
+  /** Pending re-deliveries (by seq) that only fail the job: it stalled past its limit. */
+  #stallFailures = new Map<number, JobStalledError>();
 
   constructor(options: MemoryQueueOptions = {}) {
     this.#defaultPolicy = options.retry === undefined ? bullmq() : resolveRetryPolicy(options.retry);
@@ -101,7 +112,8 @@ export class MemoryQueue implements JobDriver {
         : hasBullmq
           ? bullmq({ attempts: options.attempts, backoff: options.backoff })
           : undefined;
-    this.#definitions.set(name, { handler: handler as JobHandler, policy });
+    const stall = resolveStall(policy ?? this.#defaultPolicy, options, name);
+    this.#definitions.set(name, { handler: handler as JobHandler, policy, stall });
     return this;
   }
 
@@ -181,11 +193,16 @@ export class MemoryQueue implements JobDriver {
     advanceClockTo(queued.dueAt);
     const ranAt = clockNow();
     const context: JobContext = { id: queued.id, name: queued.name, data: queued.data, attempt: queued.attempt, queue: this };
+    const stalledOut = this.#stallFailures.get(queued.seq);
+    if (stalledOut) return this.#failStalled(queued, ranAt, stalledOut);
     try {
       const value = await definition.handler(context);
+      // Uninstrumented code may have caught the crash signal: the execution is dead all the same.
+      if (crashOf(undefined) !== undefined) return this.#stalled(queued, definition, ranAt);
       this.#performed.push({ id: queued.id, name: queued.name, data: queued.data, attempt: queued.attempt, ranAt, outcome: 'completed' });
       return { status: 'completed', value };
     } catch (error) {
+      if (crashOf(error) !== undefined) return this.#stalled(queued, definition, ranAt);
       const decision = retryDecision(retry, error, queued.attempt);
       const delay = decision === 'never' ? undefined : (decision ?? this.#policyDelay(definition, queued.attempt));
       const retryAt = delay === undefined ? undefined : new RealDate(clockNowMs() + delay);
@@ -216,6 +233,33 @@ export class MemoryQueue implements JobDriver {
     this.#performed = [];
     this.#seq = 0;
     this.#nextId = 1;
+    this.#stalls.clear();
+    this.#stallFailures.clear();
+  }
+
+  /**
+   * A crashed execution: no outcome is recorded for the job itself (its
+   * worker died); the queue re-delivers it once its stall timeout passes,
+   * or then fails it, past the limit.
+   */
+  #stalled(queued: QueuedJob, definition: Definition, ranAt: Date): JobOutcome {
+    const stalls = (this.#stalls.get(queued.id) ?? 0) + 1;
+    this.#stalls.set(queued.id, stalls);
+    const attempts = (definition.policy ?? this.#defaultPolicy).attempts;
+    const decision = decideStall(definition.stall, attempts, queued.attempt, stalls, clockNowMs());
+    const retryAt = new RealDate(decision.redeliverAt);
+    const seq = ++this.#seq;
+    this.#pending.push({ ...queued, dueAt: retryAt, seq, attempt: decision.attempt });
+    if (decision.fails) this.#stallFailures.set(seq, new JobStalledError(queued, stalls, definition.stall.failedReason));
+    this.#performed.push({ id: queued.id, name: queued.name, data: queued.data, attempt: queued.attempt, ranAt, outcome: 'crashed', retryAt });
+    return { status: 'crashed', retryAt };
+  }
+
+  /** The stall check of a job that stalled past its limit: failed for good, its handler not run. */
+  #failStalled(queued: QueuedJob, ranAt: Date, error: JobStalledError): JobOutcome {
+    this.#stallFailures.delete(queued.seq);
+    this.#performed.push({ id: queued.id, name: queued.name, data: queued.data, attempt: queued.attempt, ranAt, outcome: 'failed', error });
+    return { status: 'failed', error };
   }
 
   #definition(name: string): Definition {

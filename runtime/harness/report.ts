@@ -5,13 +5,14 @@
  *
  * ```jsonc
  * {
- *   "version": 1,
+ *   "version": 2,
  *   "generatedAt": "2025-01-01T00:00:00.000Z",      // real time of writing
  *   "totals": { "scenarios": 15, "passed": 5, "failed": 10, "points": 15, "sampled": false },
  *   "clean": { "passed": true, "error": null, "performed": [ …Execution ] },
  *   "scenarios": [{
- *     "name": "before-line fixtures/jobs/transfer.ts:17",
+ *     "name": "before-line fixtures/jobs/transfer.ts:17", // "crash before-line …" for a crash fault
  *     "kind": "before-line",                          // | after-line | before-call | before-return
+ *     "fault": "transient",                           // | crash | raise | run (version 2; version 1 had transient only)
  *     "key": "fixtures/jobs/transfer.ts:17",          // fully qualified glitch key
  *     "file": "fixtures/jobs/transfer.ts",            // relative path, "/" separators
  *     "line": 17,                                     // the line; for calls the function's line, for returns the first traced return
@@ -19,7 +20,7 @@
  *     "passed": false,
  *     "executed": true,                               // the glitch fired
  *     "error": { "name": "AssertionError", "message": "…", "stack": "…" },   // null when passed
- *     "performed": [{ "id": "1", "name": "transfer", "attempt": 1, "ranAt": "…", "outcome": "failed",
+ *     "performed": [{ "id": "1", "name": "transfer", "attempt": 1, "ranAt": "…", "outcome": "failed", // | completed | crashed
  *                     "error": { … }, "retryAt": "…" }]
  *   }],
  *   "files": { "fixtures/jobs/transfer.ts": "…source text…" }   // every file with traced points
@@ -34,9 +35,10 @@ import type { GlitchKind } from '../../core/kinds.js';
 import { RealDate } from './clock.js';
 import type { ExecutionRecord } from './scenario.js';
 import type { SimulationReport } from './simulate.js';
+import type { GlitchFault } from '../probe/index.js';
 
-/** Version of the JSON shape. */
-export const REPORT_VERSION = 1;
+/** Version of the JSON shape: 2 added each scenario's `fault` and the `crashed` outcome (readers still take 1). */
+export const REPORT_VERSION = 2;
 
 /** An error as JSON. Thrown non-errors get name `"NonError"` and their inspection as message. */
 export interface ErrorJSON {
@@ -52,9 +54,10 @@ export interface ExecutionJSON {
   attempt: number;
   /** Virtual time, ISO 8601. */
   ranAt: string;
-  outcome: 'completed' | 'failed';
+  /** `crashed`: the worker died in it (a crash fault); it neither completed nor failed. */
+  outcome: 'completed' | 'failed' | 'crashed';
   error: ErrorJSON | null;
-  /** When the retry was due, ISO 8601, for a retried failure. */
+  /** When the retry was due, ISO 8601, for a retried failure; when a crashed job was re-delivered. */
   retryAt: string | null;
 }
 
@@ -62,6 +65,8 @@ export interface ExecutionJSON {
 export interface ScenarioJSON {
   name: string;
   kind: GlitchKind;
+  /** What the glitch did (version 2; a version 1 report is read as `transient`). */
+  fault: GlitchFault;
   key: string;
   file: string;
   line: number;
@@ -121,6 +126,7 @@ export function toJSON(report: SimulationReport, options: ReportOptions = {}): R
     scenarios: report.scenarios.map((result) => ({
       name: result.name,
       kind: result.point.kind,
+      fault: result.glitch.fault,
       key: result.point.key,
       file: result.point.file,
       line: result.point.line,

@@ -8,6 +8,15 @@
  * | {@link bullmq} (default) | `attempts` (default 1: no retry), `backoff` | fixed: `delay`; exponential: `2^(n-1) * delay` ms |
  * | {@link pgBoss} | `retryLimit` (default 2), `retryDelay` s (default 0), `retryBackoff` | `retryDelay` s; with backoff `retryDelay * 2^(n-1)` s |
  * | {@link graphileWorker} | `maxAttempts` (default 25) | `exp(min(n, 10))` s |
+ *
+ * Each preset also says what the queue does with a job whose worker died
+ * mid-execution (a `crash` glitch), its {@link StallPolicy}:
+ *
+ * | preset | re-delivered after | counted as | failed when |
+ * | --- | --- | --- | --- |
+ * | bullmq | `lockDuration` (30 s) | a stall (`attempt` unchanged) | stalled more than `maxStalledCount` (1) times: "job stalled more than allowable limit" |
+ * | pgBoss | `expireInSeconds` (15 min) | a retry (`attempt` + 1) | expired with no retry left |
+ * | graphileWorker | its 4 h lock | an attempt (`attempt` + 1) | the attempts are used up |
  */
 import { InvalidOptionError } from './harness-errors.js';
 
@@ -19,7 +28,33 @@ export interface RetryPolicy {
   readonly attempts: number;
   /** Milliseconds from the failure of attempt `attempt` (1-based) until its retry is due. */
   delay(attempt: number): number;
+  /** What happens to a job whose execution crashed (default: BullMQ's). */
+  readonly stall?: StallPolicy;
 }
+
+/**
+ * How a queue re-delivers a job whose worker died while running it: the job
+ * stays locked until its lock (BullMQ), expiry (pg-boss) or lease
+ * (graphile-worker) runs out, then runs again — or fails, past the limit.
+ */
+export interface StallPolicy {
+  /** Virtual ms from the crash until the queue notices and re-delivers the job. */
+  readonly stalledAfter: number;
+  /** How many crashes the job survives; one more fails it (Infinity: only the attempts bound it). */
+  readonly maxStalled: number;
+  /** Whether a re-delivery is the next attempt (pg-boss, graphile-worker) or the same one again (BullMQ). */
+  readonly countsAsAttempt: boolean;
+  /** Why the job failed, when it stalls past the limit (BullMQ's own words for BullMQ). */
+  readonly failedReason: string;
+}
+
+/** BullMQ's defaults: `lockDuration` 30 s, `maxStalledCount` 1. */
+export const BULLMQ_STALL: StallPolicy = {
+  stalledAfter: 30_000,
+  maxStalled: 1,
+  countsAsAttempt: false,
+  failedReason: 'job stalled more than allowable limit',
+};
 
 /** BullMQ's backoff option: a number is a fixed delay in ms. */
 export type Backoff = number | { type: 'fixed' | 'exponential'; delay: number };
@@ -30,6 +65,10 @@ export interface BullmqRetryOptions {
   attempts?: number;
   /** Delay before each retry; none means retry immediately. */
   backoff?: Backoff;
+  /** Worker option: ms a job's lock lasts without renewal before the stalled-job checker re-delivers it (default 30,000). */
+  lockDuration?: number;
+  /** Worker option: how many times a job may stall before it fails (default 1). */
+  maxStalledCount?: number;
 }
 
 /**
@@ -53,7 +92,12 @@ export function bullmq(options: BullmqRetryOptions = {}): RetryPolicy {
   } else {
     throw new InvalidOptionError('backoff', backoff, "a number of ms or { type: 'fixed' | 'exponential', delay: ms }");
   }
-  return { name: 'bullmq', attempts, delay };
+  const stall: StallPolicy = {
+    ...BULLMQ_STALL,
+    stalledAfter: nonNegative('lockDuration', options.lockDuration ?? BULLMQ_STALL.stalledAfter),
+    maxStalled: nonNegativeInteger('maxStalledCount', options.maxStalledCount ?? BULLMQ_STALL.maxStalled),
+  };
+  return { name: 'bullmq', attempts, delay, stall };
 }
 
 /** pg-boss (10) send/queue options that decide retries. */
@@ -64,6 +108,8 @@ export interface PgBossRetryOptions {
   retryDelay?: number;
   /** Double the delay on every retry. */
   retryBackoff?: boolean;
+  /** Seconds an active job may run before pg-boss expires it and retries it (default 900: 15 min). */
+  expireInSeconds?: number;
 }
 
 /**
@@ -86,7 +132,17 @@ export function pgBoss(options: PgBossRetryOptions = {}): RetryPolicy {
   const delay = backoff
     ? (attempt: number) => retryDelay * 2 ** Math.min(15, attempt - 1) * 1000
     : () => retryDelay * 1000;
-  return { name: 'pgBoss', attempts: retryLimit + 1, delay };
+  const expireInSeconds = options.expireInSeconds ?? 900;
+  if (typeof expireInSeconds !== 'number' || !Number.isFinite(expireInSeconds) || expireInSeconds <= 0) {
+    throw new InvalidOptionError('expireInSeconds', expireInSeconds, 'a positive number of seconds');
+  }
+  const stall: StallPolicy = {
+    stalledAfter: expireInSeconds * 1000,
+    maxStalled: Infinity,
+    countsAsAttempt: true,
+    failedReason: 'job expired in active state with no retries left',
+  };
+  return { name: 'pgBoss', attempts: retryLimit + 1, delay, stall };
 }
 
 /** graphile-worker options that decide retries. */
@@ -101,8 +157,16 @@ export interface GraphileWorkerRetryOptions {
  */
 export function graphileWorker(options: GraphileWorkerRetryOptions = {}): RetryPolicy {
   const attempts = positiveInteger('maxAttempts', options.maxAttempts ?? 25);
-  return { name: 'graphileWorker', attempts, delay: (attempt) => Math.round(Math.exp(Math.min(attempt, 10)) * 1000) };
+  return { name: 'graphileWorker', attempts, delay: (attempt) => Math.round(Math.exp(Math.min(attempt, 10)) * 1000), stall: GRAPHILE_STALL };
 }
+
+/** graphile-worker unlocks a job whose worker vanished after 4 hours; the attempt was counted when it was taken. */
+const GRAPHILE_STALL: StallPolicy = {
+  stalledAfter: 4 * 3_600_000,
+  maxStalled: Infinity,
+  countsAsAttempt: true,
+  failedReason: 'job lock expired with no attempts left',
+};
 
 /** The presets by name, for `new MemoryQueue({ retry: 'pgBoss' })`. */
 export const retryPresets = { bullmq, pgBoss, graphileWorker } as const;

@@ -3,9 +3,9 @@
  * and the record of what happened, printed well in failure messages.
  */
 import { inspect } from 'node:util';
-import { Glitch, GlitchNotExecutedError, TransientError, withGlitch } from '../probe/index.js';
+import { firingOutcome, Glitch, GlitchNotExecutedError, withGlitch } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
-import { InvalidOptionError, JobFailedError, NothingEnqueuedError, RunFailedError } from './harness-errors.js';
+import { GlitchRunError, InvalidOptionError, JobFailedError, NothingEnqueuedError, RunFailedError } from './harness-errors.js';
 import { performAllJobs, type Execution, type PerformOptions } from './perform.js';
 
 /** One job execution in a run. */
@@ -17,10 +17,11 @@ export interface ExecutionRecord {
   readonly attempt: number;
   /** Virtual time it ran at. */
   readonly ranAt: Date;
-  readonly outcome: 'completed' | 'failed';
+  /** `crashed`: its worker died there (a `crash` glitch), so it neither completed nor failed. */
+  readonly outcome: 'completed' | 'failed' | 'crashed';
   /** The error, for a failed execution. */
   readonly error?: unknown;
-  /** When its retry is due, for a failed execution that will be retried. */
+  /** When its retry is due, for a failed execution that will be retried; when the queue re-delivers a crashed one. */
   readonly retryAt?: Date;
 }
 
@@ -81,6 +82,7 @@ export interface ScenarioOptions extends RunOptions {
  * from `start` rejects.
  *
  * @throws GlitchNotExecutedError when the glitch never fired.
+ * @throws GlitchRunError when the glitch's `run` function threw or rejected.
  * @throws NothingEnqueuedError when `start` enqueued nothing.
  * @throws JobFailedError when a job ended failed and will not be retried (unless `allowFailedJobs`).
  * @throws LeftoverWorkError, ExecutionTimeoutError (see `performAllJobs`).
@@ -92,6 +94,12 @@ export async function runScenario(driver: JobDriver, options: ScenarioOptions): 
   if (typeof start !== 'function') throw new InvalidOptionError('start', start, 'a function that enqueues the job under test');
   const run = await recordRun(driver, glitch.toString(), start, options, (body) => withGlitch(glitch, body), glitch);
   if (!glitch.executed) throw new GlitchNotExecutedError(glitch);
+  const fired = firingOutcome(glitch);
+  if (fired && 'runFailed' in fired) {
+    const error = new GlitchRunError(glitch, fired.runFailed);
+    attachRun(error, run);
+    throw error;
+  }
   failIfJobFailed(run, options);
   return run as Scenario;
 }
@@ -130,7 +138,8 @@ export async function recordRun(
         await start();
       } catch (error) {
         // The armed glitch may fire in code start() calls: that is a failure of this scenario's run, not of the setup.
-        if (!(glitch && error instanceof TransientError && error.glitch === glitch)) throw error;
+        const fired = glitch && firingOutcome(glitch);
+        if (!(fired && 'threw' in fired && fired.threw === error)) throw error;
         errors.push(error);
       }
       if (errors.length === 0 && (await driver.pending()).length === 0) throw new NothingEnqueuedError(name);
@@ -170,6 +179,7 @@ function attachRun(error: RunFailedError, run: RunRecord): void {
 function toRecord({ job, ranAt, outcome }: Execution): ExecutionRecord {
   const base = { id: job.id, name: job.name, data: job.data, attempt: job.attempt, ranAt };
   if (outcome.status === 'completed') return { ...base, outcome: 'completed' };
+  if (outcome.status === 'crashed') return { ...base, outcome: 'crashed', ...(outcome.retryAt ? { retryAt: outcome.retryAt } : {}) };
   return { ...base, outcome: 'failed', error: outcome.error, ...(outcome.retryAt ? { retryAt: outcome.retryAt } : {}) };
 }
 
@@ -198,6 +208,8 @@ export class RunRecordImpl implements RunRecord {
       if (p.outcome === 'failed') {
         line += ` (${describeError(p.error)})`;
         line += p.retryAt ? `, retry at +${formatOffset(p.retryAt.getTime() - t0)}` : ', not retried';
+      } else if (p.outcome === 'crashed') {
+        line += p.retryAt ? ` (worker died; stalled job re-delivered at +${formatOffset(p.retryAt.getTime() - t0)})` : ' (worker died)';
       }
       lines.push(line);
     }

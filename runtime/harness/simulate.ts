@@ -7,11 +7,19 @@ import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
 import { DEFAULT_GLITCH_KINDS, factoryOf, GLITCH_KINDS, glitchKindOf } from '../../core/kinds.js';
-import { Glitch, traceSites, type GlitchKind, type TracedSite } from '../probe/index.js';
+import { Glitch, traceSites, type GlitchFault, type GlitchKind, type TracedSite } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
 import { InvalidOptionError, NothingTracedError, RunFailedError } from './harness-errors.js';
 import { describeError, failIfJobFailed, recordRun, runScenario, type CleanRun, type RunOptions, type RunRecordImpl, type Scenario } from './scenario.js';
 
+/**
+ * The faults a simulation can try at every point: those that need no
+ * argument (`raise` and `run` take the user's error or function, so they are
+ * for `runScenario` with a glitch of one's own).
+ */
+export const SIMULATED_FAULTS: readonly GlitchFault[] = ['transient', 'crash'];
+/** The faults a simulation tries unless told otherwise. */
+export const DEFAULT_FAULTS: readonly GlitchFault[] = ['transient'];
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions extends RunOptions {
@@ -30,6 +38,11 @@ export interface SimulateOptions extends RunOptions {
   reset?: () => unknown;
   /** Which glitch kinds to generate (default before-line, before-call, before-return). */
   kinds?: readonly GlitchKind[];
+  /**
+   * Which faults to try at every point, one scenario per point per fault
+   * (default `['transient']`; `'crash'` kills the worker there).
+   */
+  faults?: readonly GlitchFault[];
   /** Run only this many scenarios, picked reproducibly with `seed`. */
   sample?: number;
   /** Seed of the sampling PRNG (default 0): the same seed picks the same scenarios. */
@@ -51,12 +64,14 @@ export interface SimulationProgress {
   readonly last?: ScenarioResult;
 }
 
-/** One place to glitch, found by the clean run's trace. */
+/** One place to glitch, found by the clean run's trace, with the fault to try there. */
 export interface SimulationPoint {
   readonly kind: GlitchKind;
+  /** What the scenario's glitch does there. */
+  readonly fault: GlitchFault;
   /** Fully qualified key: `"fixtures/jobs/transfer.ts:14"` or `"fixtures/jobs/transfer.ts:transfer"`. */
   readonly key: string;
-  /** `"before-line fixtures/jobs/transfer.ts:14"`: the scenario's name. */
+  /** `"before-line fixtures/jobs/transfer.ts:14"` (`"crash before-line …"` for a crash): the scenario's name. */
   readonly name: string;
   /** Relative path of the file. */
   readonly file: string;
@@ -97,7 +112,7 @@ export interface SimulationReport {
   readonly passed: number;
   readonly failed: number;
   readonly clean: CleanResult;
-  /** Every point of the chosen kinds (more than `scenarios` when sampled). */
+  /** Every point of the chosen kinds, once per fault (more than `scenarios` when sampled). */
   readonly points: readonly SimulationPoint[];
   /** A summary listing each failing scenario and why. */
   toString(): string;
@@ -161,6 +176,7 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
     ...(options.allowFailedJobs !== undefined ? { allowFailedJobs: options.allowFailedJobs } : {}),
   };
   const kinds = new Set(options.kinds ?? DEFAULT_GLITCH_KINDS);
+  const faults = [...new Set(options.faults ?? DEFAULT_FAULTS)];
   installVirtualClock();
   // Every run starts at this virtual time, so runs are repeatable and comparable.
   const startTime = clockNowMs();
@@ -206,7 +222,7 @@ export async function prepareSimulation(driver: JobDriver, options: SimulateOpti
     }
   }
 
-  const points = toPoints(sites, kinds);
+  const points = toPoints(sites, kinds, faults);
   const selected = options.sample === undefined ? points : samplePoints(points, options.sample, options.seed ?? 0);
   return {
     clean,
@@ -246,22 +262,28 @@ export function createReport(prepared: PreparedSimulation, scenarios: ScenarioRe
 
 /** The glitch a point's scenario arms. */
 export function glitchAt(point: SimulationPoint): Glitch {
-  return Glitch[factoryOf(point.kind)](point.key);
+  const glitch = Glitch[factoryOf(point.kind)](point.key);
+  return point.fault === 'crash' ? glitch.crash() : glitch;
 }
 
-function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>): SimulationPoint[] {
+/** The points of `sites` of the chosen kinds in trace order, each once per fault (in the order given). */
+function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>, faults: readonly GlitchFault[]): SimulationPoint[] {
   const points: SimulationPoint[] = [];
   for (const site of sites) {
     const kind = glitchKindOf(site.kind);
     if (kind === undefined || !kinds.has(kind)) continue;
-    points.push({
-      kind,
-      key: site.key,
-      name: `${kind} ${site.key}`,
-      file: site.file,
-      line: site.line,
-      ...(site.fn !== undefined ? { fn: site.fn } : {}),
-    });
+    for (const fault of faults) {
+      points.push({
+        kind,
+        fault,
+        key: site.key,
+        // Transient scenarios keep the names they always had.
+        name: fault === 'transient' ? `${kind} ${site.key}` : `${fault} ${kind} ${site.key}`,
+        file: site.file,
+        line: site.line,
+        ...(site.fn !== undefined ? { fn: site.fn } : {}),
+      });
+    }
   }
   return points;
 }
@@ -307,6 +329,15 @@ function validate(options: SimulateOptions): SimulateOptions {
       throw new InvalidOptionError('kinds', options.kinds, `a non-empty array of ${GLITCH_KINDS.join(', ')}`);
     }
   }
+  if (options.faults !== undefined) {
+    if (!Array.isArray(options.faults) || options.faults.length === 0 || options.faults.some((f) => !SIMULATED_FAULTS.includes(f))) {
+      throw new InvalidOptionError(
+        'faults',
+        options.faults,
+        `a non-empty array of ${SIMULATED_FAULTS.join(', ')} (raise and run take an error or a function: arm Glitch.….raise(…) / .run(…) with runScenario)`,
+      );
+    }
+  }
   if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1)) {
     throw new InvalidOptionError('sample', options.sample, 'a positive integer');
   }
@@ -345,7 +376,8 @@ function formatReport(report: SimulationReport): string {
     const { point } = result;
     lines.push(`  ✗ ${result.name}`);
     const text = sourceLine(sources, point.file, point.line);
-    lines.push(`      glitch: ${result.glitch.kind} at ${point.file}:${point.line}${result.glitch.executed ? '' : ' (never fired)'}`);
+    const fault = point.fault === 'transient' ? '' : `${point.fault} `;
+    lines.push(`      glitch: ${fault}${result.glitch.kind} at ${point.file}:${point.line}${result.glitch.executed ? '' : ' (never fired)'}`);
     if (text !== undefined) lines.push(`      line ${point.line}: ${text}`);
     lines.push(`      why: ${indent(describeError(result.error))}`);
     if (result.scenario) lines.push(...executionLines(result.scenario));

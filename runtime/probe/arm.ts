@@ -1,6 +1,6 @@
 /** `withGlitch`: arm one glitch for one async context (internal, used by the harness). */
-import { TransientError } from './errors.js';
-import { glitchCondition, setExecuted, type Glitch } from './glitch.js';
+import { CrashSignal, TransientError } from './errors.js';
+import { glitchCondition, glitchFault, setExecuted, setFiringOutcome, type FaultSpec, type Glitch } from './glitch.js';
 import { disarmSites, runtimeState } from './host.js';
 import { coversSite, resolveCachedKey, type ResolvedKey } from './keys.js';
 import { argsMatch, matches } from './matchers.js';
@@ -16,23 +16,27 @@ export function resolveGlitch(glitch: Glitch): ResolvedKey {
 
 /**
  * Runs `run` with `glitch` armed in its async context only: the first
- * matching execution there throws a `TransientError` (and sets
+ * matching execution there does the glitch's fault (and sets
  * `glitch.executed`), later ones run normally. Code running concurrently
  * outside `run` is never glitched. The key is resolved before `run` starts.
+ * A `run` fault's promise is awaited before this returns.
  */
 export async function withGlitch<T>(glitch: Glitch, run: () => T | Promise<T>): Promise<T> {
   const state = runtimeState;
-  const armed = arm(state, glitch, resolveCachedKey(state, glitch.kind, glitch.key));
+  const running: Promise<unknown>[] = [];
+  const armed = arm(state, glitch, resolveCachedKey(state, glitch.kind, glitch.key), running);
   try {
     const parent = state.scope.getStore();
     const context: ScopeContext = { ...parent, traces: parent?.traces ?? [], glitches: [...(parent?.glitches ?? []), armed] };
-    return await state.scope.run(context, run);
+    const result = await state.scope.run(context, run);
+    await Promise.all(running);
+    return result;
   } finally {
     disarm(state, armed);
   }
 }
 
-function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey): ArmedGlitch {
+function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey, running: Promise<unknown>[]): ArmedGlitch {
   const condition = glitchCondition(glitch);
   const test: ArmedGlitch['test'] = !condition
     ? null
@@ -44,10 +48,7 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey):
     ids: new Set(ids),
     covers: (path, site) => coversSite(resolved, path, site),
     test,
-    error: (probe) => {
-      setExecuted(glitch, true);
-      return transientError(glitch, probe);
-    },
+    fire: faultOf(glitch, glitchFault(glitch), running),
     fired: false,
     active: true,
   };
@@ -62,21 +63,68 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey):
 }
 
 /**
- * The `TransientError` of `glitch`, its stack starting at the instrumented
- * line that called `probe` (so source maps point at the user's code). The
- * stack is captured once: not by the constructor, only by captureStackTrace.
+ * What `glitch` does when it fires. Throwing faults record the error they
+ * threw (so a run can tell the glitch's error from its setup's); `crash`
+ * poisons the job execution it fires in; `run` calls the user's function in
+ * the probe's async context and records its failure instead of throwing it
+ * into the job, which carries on.
  */
-function transientError(glitch: Glitch, probe: Function): TransientError {
+function faultOf(glitch: Glitch, spec: FaultSpec, running: Promise<unknown>[]): ArmedGlitch['fire'] {
+  const throwing = (make: (probe: Function) => Error): ArmedGlitch['fire'] => (probe) => {
+    setExecuted(glitch, true);
+    const error = make(probe);
+    setFiringOutcome(glitch, { threw: error });
+    throw error;
+  };
+  switch (spec.fault) {
+    case 'transient':
+      return throwing((probe) => withStackAt(withoutStack(() => new TransientError(glitch)), probe));
+    case 'raise':
+      return throwing(() => spec.error());
+    case 'crash':
+      return (probe, context) => {
+        setExecuted(glitch, true);
+        const signal = withStackAt(withoutStack(() => new CrashSignal(glitch)), probe);
+        setFiringOutcome(glitch, { threw: signal });
+        context.execution?.crash(signal);
+        throw signal;
+      };
+    case 'run':
+      return (_probe) => {
+        setExecuted(glitch, true);
+        const failed = (error: unknown) => setFiringOutcome(glitch, { runFailed: error });
+        try {
+          const result = spec.fn();
+          if (isPromiseLike(result)) running.push(Promise.resolve(result).then(undefined, failed));
+        } catch (error) {
+          failed(error);
+        }
+      };
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * `error` with its stack starting at the instrumented line that called
+ * `probe` (so source maps point at the user's code).
+ */
+function withStackAt<E extends Error>(error: E, probe: Function): E {
+  Error.captureStackTrace(error, probe);
+  return error;
+}
+
+/** Constructs with `Error.stackTraceLimit` 0: the stack is captured once, by withStackAt, not by the constructor too. */
+function withoutStack<E>(make: () => E): E {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
-  let error: TransientError;
   try {
-    error = new TransientError(glitch);
+    return make();
   } finally {
     Error.stackTraceLimit = limit;
   }
-  Error.captureStackTrace(error, probe);
-  return error;
 }
 
 function disarm(state: RuntimeState, armed: ArmedGlitch): void {
@@ -85,4 +133,14 @@ function disarm(state: RuntimeState, armed: ArmedGlitch): void {
   state.armedGlitches.delete(armed);
   state.armed = state.armedGlitches.size;
   updateOn(state);
+}
+
+/**
+ * The crash signal of the job execution running in the current async
+ * context, or `error` itself when it is one (a driver used outside the
+ * perform loop); undefined when nothing crashed. Drivers ask it to tell a
+ * dead worker from a failed job.
+ */
+export function crashOf(error: unknown): Error | undefined {
+  return runtimeState.scope.getStore()?.execution?.crashed ?? (error instanceof CrashSignal ? error : undefined);
 }

@@ -83,3 +83,28 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   return typeof value === 'object' || typeof value === 'function' ? `a ${typeof value}` : `${typeof value} ${String(value)}`;
 }
+
+/** A fault variant asked of a glitch that cannot take it (`.crash()` on a glitch that has a fault already, `raise` with a non-error, …). */
+export class GlitchFaultError extends FaultlineTypeError {
+  constructor(message: string) {
+    super(`faultline: ${message}`);
+  }
+}
+brandClass(GlitchFaultError, 'GlitchFaultError');
+
+/**
+ * What every probe of a crashed job execution throws, from its crash glitch
+ * on: the worker is dead, so the execution's instrumented code — its `catch`
+ * and `finally` blocks, the continuations of promises it started — stops at
+ * its first probe, again and again. Not a failure of the job: the driver
+ * records no outcome and the queue re-delivers the job as stalled. Only
+ * uninstrumented code can catch it (see the README's "Faults").
+ */
+export class CrashSignal extends FaultlineError {
+  /** Structural mark, for code that must not import faultline (a crashed execution's error is no outcome). */
+  readonly crashed = true;
+  constructor(readonly glitch: Glitch) {
+    super(`faultline: the worker crashed at glitch ${glitch}; no more code of this job execution runs`);
+  }
+}
+brandClass(CrashSignal, 'CrashSignal');

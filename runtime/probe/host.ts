@@ -15,6 +15,7 @@
  *   are copied into an array only when an armed glitch's matchers test them.
  */
 import { GLOBAL_NAME, type ProbeHost, type SiteTable } from '../../core/protocol.js';
+import { CrashSignal } from './errors.js';
 import { registerFile } from './registry.js';
 import { createState, ensureCapacity, STATE_KEY, updateOn, type RuntimeState, type ScopeContext } from './state.js';
 
@@ -104,7 +105,12 @@ function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: F
   const context = state.scope.getStore();
   // While executions are tracked every probe stamps its site, so no site is ever "done".
   let done = state.executing === 0;
-  if (context?.execution !== undefined) context.execution.site = id;
+  const execution = context?.execution;
+  if (execution !== undefined) {
+    // A crashed execution runs no more instrumented code: its catch, finally and continuations stop at their first probe.
+    if (execution.crashed !== undefined) throw execution.crashed;
+    execution.site = id;
+  }
   if (state.tracing !== 0) {
     if (context !== undefined) recordSite(context, id);
     // "Nothing left to do" holds only once the one active trace has recorded the site:
@@ -128,14 +134,15 @@ function recordSite(context: ScopeContext, id: number): void {
   }
 }
 
-/** Fires the first armed glitch of `context` that covers site `id` and matches `value`. */
+/** Fires the first armed glitch of `context` that covers site `id` and matches `value` (a `run` fault returns; the others throw). */
 function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, value: unknown, probe: Function): void {
   for (const armed of context.glitches) {
     if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
     if (armed.test !== null && value !== NO_VALUE && !armed.test(value)) continue;
     disarmSites(state, armed);
     armed.fired = true;
-    throw armed.error(probe);
+    armed.fire(probe, context);
+    return;
   }
 }
 
@@ -152,7 +159,8 @@ function returnSlowPath<T>(state: RuntimeState, id: number, value: T, probe: Fun
   try {
     probeSlowPath(state, id, value, probe);
   } catch (error) {
-    if (!isThenable(value)) throw error;
+    // A crash stops right there: the in-flight work is abandoned with the worker.
+    if (!isThenable(value) || error instanceof CrashSignal) throw error;
     const fail = (): never => {
       throw error;
     };

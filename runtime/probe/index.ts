@@ -7,12 +7,14 @@
 export { runtimeState } from './host.js';
 export { siteInfo } from './registry.js';
 export { newEpoch, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from './state.js';
-export { withGlitch, resolveGlitch } from './arm.js';
-export { Glitch, type GlitchKind } from './glitch.js';
+export { withGlitch, resolveGlitch, crashOf } from './arm.js';
+export { Glitch, firingOutcome, type GlitchKind, type GlitchFault, type RaiseInput } from './glitch.js';
 export type { Matcher } from './matchers.js';
 export { trace, traceSites, type TracedEvent, type TracedSite } from './trace.js';
 export {
   TransientError,
+  CrashSignal,
+  GlitchFaultError,
   GlitchNotExecutedError,
   GlitchKeyError,
   GlitchKeyTypeError,

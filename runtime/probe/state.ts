@@ -74,8 +74,12 @@ export interface ArmedGlitch {
    * glitch's matchers; null when the glitch has none (any execution fires it).
    */
   readonly test: ((value: unknown) => boolean) | null;
-  /** Builds the error to throw, its stack starting at the caller of `probe`. */
-  readonly error: (probe: Function) => Error;
+  /**
+   * Does the glitch's fault in `context`: throws its error (its stack
+   * starting at the caller of `probe`), or runs the user's function and
+   * returns.
+   */
+  readonly fire: (probe: Function, context: ScopeContext) => void;
   fired: boolean;
   active: boolean;
 }
@@ -88,6 +92,13 @@ export interface ArmedGlitch {
 export interface TrackedExecution {
   /** Id of the instrumented site its async context executed last, or -1. */
   site: number;
+  /**
+   * Set once a crash glitch fired in it: every later probe of its async
+   * context throws this signal again, so none of its instrumented code runs.
+   */
+  readonly crashed: Error | undefined;
+  /** Poisons the execution with `signal` and abandons its pending work (see execution.ts). */
+  crash(signal: Error): void;
 }
 
 /** What the async context of a traced or armed run, or of a job execution, carries. */

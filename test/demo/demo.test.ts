@@ -73,13 +73,34 @@ test('the workflow job passes every scenario', () => {
   expect(workflow).not.toContain('✗');
 });
 
+test('the workflow job passes every crash scenario too', () => {
+  const workflow = section('Workflow transfer');
+  expect(workflow).toMatch(/(\d+) scenarios/);
+  const json = JSON.parse(readFileSync(join(dir, 'out', 'workflow-transfer.json'), 'utf8')) as ReportJSON;
+  const crash = json.scenarios.filter((s) => s.fault === 'crash');
+  expect(crash.length).toBe(json.scenarios.length / 2);
+  expect(crash.every((s) => s.passed && s.name.startsWith('crash '))).toBe(true);
+});
+
+test('the settlement survives every exception but loses work under a crash inside its try, at its exact lines', () => {
+  const locked = section('Locked settlement');
+  const failing = [...locked.matchAll(/✗ (.+)/g)].map((m) => m[1]);
+  expect(failing).toEqual([
+    'crash before-line fixtures/jobs/locked.ts:28',
+    'crash before-call fixtures/jobs/locked.ts:post',
+    'crash before-line fixtures/jobs/locked.ts:18',
+    'crash before-line fixtures/jobs/locked.ts:19',
+  ]);
+  expect(locked).toMatch(/✗ crash before-line fixtures\/jobs\/locked\.ts:28\n\s+fixtures\/jobs\/locked\.ts:28 │ await post\(`\$\{account\}:settled`\);\n\s+Jill's account settled never, expected once \(its lock was never released\)/);
+});
+
 test('writes the HTML and JSON reports and prints their paths', () => {
-  for (const slug of ['naive-transfer', 'workflow-transfer']) {
+  for (const slug of ['naive-transfer', 'workflow-transfer', 'locked-settlement']) {
     const html = join(dir, 'out', `${slug}.html`);
     expect(stdout).toContain(html);
     expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/);
     const json = JSON.parse(readFileSync(join(dir, 'out', `${slug}.json`), 'utf8')) as ReportJSON;
-    expect(json.totals.failed).toBe(slug === 'naive-transfer' ? 10 : 0);
+    expect(json.totals.failed).toBe({ 'naive-transfer': 10, 'workflow-transfer': 0, 'locked-settlement': 4 }[slug]);
   }
 });
 

@@ -3,7 +3,8 @@
  * whose faultline plugin instruments the workflow engine's own sources, on
  * SQLite, in-memory PGlite and this run's Postgres, and checks what it reports. Every traced
  * point (all four glitch kinds) is a scenario unless DOGFOOD_SAMPLE says
- * otherwise; see the nested file for what each scenario must prove.
+ * otherwise (DOGFOOD_FAULTS=transient,crash adds a crash at every point);
+ * see the nested file for what each scenario must prove.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -67,6 +68,8 @@ it('every single-point failure anywhere in the engine still gives each side effe
   ]);
   for (const [name, s] of Object.entries(summary)) {
     expect(s.failures, name).toEqual([]);
+    // Asked for crash faults: the engine's points were crashed too (those scenarios are named `crash <kind> <key>`).
+    if (process.env.DOGFOOD_FAULTS?.includes('crash')) expect(s.engineKeys.some((key) => key.startsWith('crash ')), name).toBe(true);
     expect(s.passed, name).toBe(s.scenarios);
     // The engine proper and its SQL were glitched, not just the fixture.
     expect(s.byFile['workflow/engine.ts'], name).toBeGreaterThanOrEqual(50);

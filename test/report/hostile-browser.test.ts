@@ -74,6 +74,7 @@ function hostileReport(): ReportJSON {
   const scenario = (line: number, passed: boolean): ScenarioJSON => ({
     name: payload(`s${line}-name`),
     kind: 'before-line',
+    fault: 'crash',
     key: payload(`s${line}-key`),
     file,
     line,

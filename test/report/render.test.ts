@@ -10,6 +10,7 @@ function scenario(line: number, passed: boolean, extra: Partial<ScenarioJSON> = 
   return {
     name: `before-line src/evil.ts:${line}`,
     kind: 'before-line',
+    fault: 'transient',
     key: `src/evil.ts:${line}`,
     file: 'src/evil.ts',
     line,
@@ -82,6 +83,31 @@ describe('parseReport', () => {
     expect(parseReport(JSON.stringify(r), 'r.json')).toEqual(r);
   });
 
+  test('reads a version 1 report (before faults) as one of transient scenarios, refusing the crashed outcome it could not hold', () => {
+    const current = report([scenario(1, false, { performed: [run()] })]);
+    const v1 = { ...current, version: 1, scenarios: current.scenarios.map(({ fault: _, ...rest }) => rest) };
+    const parsed = parseReport(JSON.stringify(v1), 'old.json');
+    expect(parsed.version).toBe(REPORT_VERSION);
+    expect(parsed.scenarios.map((s) => s.fault)).toEqual(['transient']);
+    expect(renderHtmlReport(parsed)).toContain('a transient failure');
+    const crashedV1 = JSON.parse(JSON.stringify(v1)) as { scenarios: { performed: { outcome: string }[] }[] };
+    crashedV1.scenarios[0]!.performed[0]!.outcome = 'crashed';
+    expect(() => parseReport(JSON.stringify(crashedV1), 'old.json')).toThrow(/performed\[0\]\.outcome: expected one of "completed", "failed", got the string "crashed"/);
+  });
+
+  test('a line shows each fault outcome on its own chip; a crashed run reads as the worker dying', () => {
+    const crashed = { ...run(), outcome: 'crashed' as const, error: null };
+    const html = renderHtmlReport(
+      report([
+        scenario(2, true),
+        scenario(2, false, { name: 'crash before-line src/evil.ts:2', fault: 'crash', performed: [crashed, { ...run(), outcome: 'completed', error: null, retryAt: null }] }),
+      ]),
+    );
+    expect(html).toMatch(/data-fault="transient"[^>]*>line ✓<\/a><a class="chip failed" href="#s1" data-fault="crash"[^>]*>crash line ✗<\/a>/);
+    expect(html).toContain('fired once (a crash: the worker died there)');
+    expect(html).toMatch(/attempt 1 at \+0ms: crashed \(the worker died\), re-delivered at \+1s/);
+  });
+
   test.each([
     ['not JSON', '{oops', /r\.json is not a faultline report: invalid JSON/],
     ['an array', '[]', /expected a JSON object/],
@@ -120,7 +146,8 @@ describe('parseReport checks every field the page shows', () => {
     ['scenarios[0].performed[0].id', 7, 'a string', 'the number 7'],
     ['scenarios[0].performed[0].name', MISSING, 'a string', 'nothing (the field is missing)'],
     ['scenarios[0].performed[0].ranAt', {}, 'a string', 'an object'],
-    ['scenarios[0].performed[0].outcome', 'exploded', 'one of "completed", "failed"', 'the string "exploded"'],
+    ['scenarios[0].performed[0].outcome', 'exploded', 'one of "completed", "failed", "crashed"', 'the string "exploded"'],
+    ['scenarios[0].fault', 'explode', 'one of "transient", "crash", "raise", "run"', 'the string "explode"'],
     ['scenarios[0].performed[0].error', 'boom', 'null or an error object { name, message, stack }', 'the string "boom"'],
     ['scenarios[0].performed[0].error.stack', 42, 'a string or null', 'the number 42'],
     ['scenarios[0].performed[0].retryAt', [], 'a string or null', 'an array'],

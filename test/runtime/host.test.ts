@@ -81,6 +81,21 @@ describe('probe host', () => {
     expect(error).toBeInstanceOf(copyErrors.TransientError);
     expect(glitch.executed).toBe(true);
     expect(copyGlitch.Glitch.beforeLine('x.ts:1')).toBeInstanceOf(Glitch);
+    // A fault variant made by one copy is armed as that fault by the other.
+    class Declined extends Error {}
+    const raise = glitch.raise(Declined);
+    expect(copyGlitch.glitchFault(raise).fault).toBe('raise');
+    expect(copyGlitch.Glitch.beforeLine('x.ts:1').crash()).toBeInstanceOf(Glitch);
+    error = undefined;
+    await copy.withGlitch(raise, () => {
+      try {
+        bank.credit('copy', 1);
+      } catch (e) {
+        error = e;
+      }
+    });
+    expect(error).toBeInstanceOf(Declined);
+    expect(raise.executed).toBe(true);
     expect(host().on).toBe(0);
   });
 });

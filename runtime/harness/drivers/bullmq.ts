@@ -17,15 +17,23 @@
  *   still schedules it (and counts the attempt) itself. A permanent error (see
  *   the JobDriver contract), or one the override answers `'never'`, is failed
  *   as BullMQ's `UnrecoverableError`, which BullMQ never retries.
+ * - Crashes (a `crash` glitch): the worker is dead, so the driver neither
+ *   completes nor fails the job — it stays `active` with a lock nobody
+ *   renews. Once the lock's `lockDuration` has passed on the virtual clock
+ *   the job is due again: the driver lets the lock go (Redis times it in real
+ *   time) and runs BullMQ's own stalled-job checker, which moves the job back
+ *   to `wait` — or, past `maxStalledCount`, marks it to fail with "job
+ *   stalled more than allowable limit", which BullMQ's `getNextJob` does.
  * - Every round trip is bounded: a dead or missing Redis gives a
  *   {@link DriverConnectionError} within `timeout` ms, never a hang.
  */
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { crashOf } from '../../probe/index.js';
 import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from '../driver.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 import { asError, UnexpectedJobError } from './failure.js';
-import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
+import { JobNotPendingError, JobStalledError, UnknownJobError } from '../harness-errors.js';
 import { delayFrom } from './job-timing.js';
 import { brandClass, FaultlineTypeError } from '../../../core/errors.js';
 
@@ -61,6 +69,10 @@ export interface BullmqDriverOptions {
   queues?: Record<string, BullmqProcessor | BullmqQueueSetup>;
   /** Bound on each operation's Redis round trips, in ms (default 5000). */
   timeout?: number;
+  /** The Worker's `lockDuration`: how long after a crash a stalled job is re-delivered, in virtual ms (BullMQ's default 30,000). */
+  lockDuration?: number;
+  /** The Worker's `maxStalledCount`: how many stalls a job survives (BullMQ's default 1). */
+  maxStalledCount?: number;
 }
 
 /** A {@link JobDriver} over BullMQ, plus access to its queues. */
@@ -110,11 +122,14 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const ignore = () => {};
 
   const order = new EnqueueOrder();
+  /** Crashed jobs, still `active` in BullMQ: key → when their lock runs out (virtual ms). */
+  const stalled = new Map<string, { dueAt: number; job: Job }>();
   const token = randomUUID();
   const owned = new Map<string, OwnedQueue>();
   for (const [name, setup] of Object.entries(setups)) {
     const queue = new Queue(name, { connection: options.connection, prefix, defaultJobOptions: setup.defaultJobOptions });
-    const worker = new Worker(name, null, { connection: options.connection, prefix, autorun: false });
+    const stall = { ...(options.lockDuration !== undefined && { lockDuration: options.lockDuration }), ...(options.maxStalledCount !== undefined && { maxStalledCount: options.maxStalledCount }) };
+    const worker = new Worker(name, null, { connection: options.connection, prefix, autorun: false, ...stall });
     queue.on('error', ignore);
     worker.on('error', ignore);
     // Jobs added through the driver's own queues get their enqueue order at once,
@@ -161,6 +176,9 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     return bounded('list pending jobs', async () => {
       const lists = await Promise.all([...owned.values()].map(pendingOf));
       const jobs = lists.flat();
+      for (const [key, { dueAt, job }] of stalled) {
+        jobs.push({ id: key, name: job.name, data: job.data, dueAt: new Date(dueAt), attempt: job.attemptsMade + 1, timestamp: job.timestamp });
+      }
       // Jobs added by other clients are ordered by creation time, then by their
       // (monotonic, per-queue) numeric id.
       for (const job of [...jobs].sort(byCreation)) order.seen(job.id);
@@ -171,6 +189,8 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   async function perform(target: PendingJob, retry: RetryOverride): Promise<JobOutcome> {
     const { queueName, jobId } = parseKey(target.id);
     const { queue, worker, processor } = ownedQueue(queueName);
+    const redelivered = stalled.delete(target.id);
+    if (redelivered) await bounded(`check stalled job ${jobId} of queue "${queueName}"`, () => redeliverStalled(queue, worker, jobId));
     const job = await bounded(`take job ${jobId} of queue "${queueName}"`, async () => {
       const found = await Job.fromId(queue, jobId);
       const state = found ? await found.getState() : 'unknown';
@@ -179,22 +199,61 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       // BullMQ pops the right end of `wait`: put the chosen job there.
       await found!.changePriority({ priority: 0, lifo: true });
       const next = await worker.getNextJob(token, { block: false });
+      // Past maxStalledCount, BullMQ's getNextJob fails the stalled job itself ("job stalled more than allowable limit").
+      if (!next && redelivered) {
+        const failed = await Job.fromId(queue, jobId);
+        if (failed && (await failed.getState()) === 'failed') return failed;
+      }
       if (next?.id !== jobId) {
         if (next) await next.moveToWait(token);
         throw new UnexpectedJobError(`bullmq: asked for job ${jobId} of queue "${queueName}" but BullMQ handed out ${next ? `job ${next.id}` : 'none'}`);
       }
       return next;
     });
+    if (job.finishedOn !== undefined && job.failedReason) return stalledOut(queueName, job, target.attempt);
 
     let value: unknown;
     try {
       value = await processor(job, token);
+      if (crashOf(undefined) !== undefined) return crashed(queueName, worker, job);
     } catch (thrown) {
+      if (crashOf(thrown) !== undefined) return crashed(queueName, worker, job);
       return fail(queueName, queue, job, thrown, retry);
     }
     await bounded(`mark job ${jobId} of queue "${queueName}" completed`, () => job.moveToCompleted(value, token, false));
     order.forget(target.id);
     return { status: 'completed', value };
+  }
+
+  /** The worker died holding `job`: leave it active and locked, due again when the lock runs out. */
+  function crashed(queueName: string, worker: Worker, job: Job): JobOutcome {
+    const key = keyOf(queueName, job.id!);
+    const dueAt = Date.now() + worker.opts.lockDuration!;
+    stalled.set(key, { dueAt, job });
+    order.retried(key, dueAt);
+    return { status: 'crashed', retryAt: new Date(dueAt) };
+  }
+
+  /**
+   * The lock of a crashed job ran out on the virtual clock: drop it (Redis
+   * would have, in real time) and run BullMQ's stalled-job checker twice, as
+   * its timer would — the first pass marks the active jobs, the second moves
+   * those without a lock back to `wait` and counts the stall.
+   */
+  async function redeliverStalled(queue: Queue, worker: Worker, jobId: string): Promise<void> {
+    const client = await queue.client;
+    await client.del(`${queue.toKey(jobId)}:lock`);
+    for (let pass = 0; pass < 2; pass++) {
+      await client.del(queue.keys['stalled-check']!);
+      await (worker as unknown as { moveStalledJobsToWait(): Promise<void> }).moveStalledJobsToWait();
+    }
+  }
+
+  /** A stalled job BullMQ failed when it was handed out again: past `maxStalledCount`. */
+  function stalledOut(queueName: string, job: Job, attempt: number): JobOutcome {
+    const key = keyOf(queueName, job.id!);
+    order.forget(key);
+    return { status: 'failed', error: new JobStalledError({ id: key, name: job.name, attempt }, Number(job.stalledCounter), job.failedReason) };
   }
 
   async function fail(queueName: string, queue: Queue, job: Job, thrown: unknown, retry: RetryOverride): Promise<JobOutcome> {
@@ -257,6 +316,7 @@ export function bullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       await Promise.all([...owned.values()].map(({ queue }) => queue.obliterate({ force: true })));
     });
     order.reset();
+    stalled.clear();
   }
 
   async function close(): Promise<void> {

@@ -24,11 +24,21 @@
  * through the driver; an absolute `startAfter` Date computed from the virtual
  * clock would be compared with the database clock.
  *
+ * Crashes (a `crash` glitch): the worker is dead, so the driver neither
+ * completes nor fails the job; it stays `active` until pg-boss expires it,
+ * `expireInSeconds` (default 15 min) after it started, on the virtual clock.
+ * Then the driver backdates the row's `started_on` past its `expire_in` (the
+ * database clock cannot be moved) and runs pg-boss's own expiry
+ * (`boss.expire()`, what its maintenance runs), which retries the job per
+ * its `retryLimit` — as the next attempt — or fails it.
+ *
  * pg-boss 10 runs on Node 20; pg-boss 11 and 12 require Node 22.
  */
 import type PgBoss from 'pg-boss';
+import { crashOf } from '../../probe/index.js';
 import { retryDecision, type EnqueueOptions, type JobDriver, type JobOutcome, type PendingJob, type RetryOverride } from '../driver.js';
-import { JobNotPendingError, UnknownJobError } from '../harness-errors.js';
+import { JobNotPendingError, JobStalledError, UnknownJobError } from '../harness-errors.js';
+import { pgBoss as pgBossPolicy } from '../retry-policies.js';
 import { DEFAULT_TIMEOUT_MS, DriverConnectionError, withDeadline } from './deadline.js';
 import { asError, UnexpectedJobError } from './failure.js';
 import { delayFrom } from './job-timing.js';
@@ -120,6 +130,10 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const job = `${schema}.job`;
   const placements = new Map<string, Placement>();
+  /** Crashed jobs, still `active` in pg-boss, by id: when pg-boss expires them on the virtual clock. */
+  const stalled = new Map<string, PendingJob>();
+  /** Job id → how many times its worker crashed. */
+  const stalls = new Map<string, number>();
 
   const bounded = <T>(operation: string, work: () => Promise<T>) => withDeadline(`pg-boss: ${operation}`, timeout, work);
 
@@ -169,12 +183,19 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
     );
     const listed = new Set(rows.map((row) => row.id));
     for (const id of placements.keys()) if (!listed.has(id)) placements.delete(id);
-    return rows.map((row) => toPending(numeric(row), now));
+    return [...rows.map((row) => toPending(numeric(row), now)), ...stalled.values()];
   }
 
   async function perform(target: PendingJob, retry: RetryOverride): Promise<JobOutcome> {
     const handler = handlerOf(target.name);
     const name = target.name;
+    if (stalled.delete(target.id)) {
+      const state = await bounded(`expire crashed job ${target.id} of queue "${name}"`, () => expireCrashed(name, target.id));
+      if (state === 'failed') {
+        return { status: 'failed', error: new JobStalledError(target, stalls.get(target.id) ?? 1, pgBossPolicy().stall!.failedReason) };
+      }
+    }
+    const startedAt = Date.now();
     const fetched = await bounded(`take job ${target.id} of queue "${name}"`, async () => {
       // Make the chosen job the one pg-boss's fetch picks: due now, first in priority order.
       const boosted = await sql<{ priority: number }>(
@@ -199,11 +220,35 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
     let value: unknown;
     try {
       value = await handler([fetched]);
+      if (crashOf(undefined) !== undefined) return crashed(fetched, startedAt);
     } catch (thrown) {
+      if (crashOf(thrown) !== undefined) return crashed(fetched, startedAt);
       return fail(fetched, thrown, retry);
     }
     await bounded(`mark job ${fetched.id} of queue "${name}" completed`, () => boss.complete(name, fetched.id, output(value)));
     return { status: 'completed', value };
+  }
+
+  /** The worker died holding the job: leave it active, due again when pg-boss would expire it. */
+  async function crashed(fetched: PgBoss.JobWithMetadata<any>, startedAt: number): Promise<JobOutcome> {
+    const [row] = await bounded(`read expiry of job ${fetched.id}`, () =>
+      sql<{ expire_ms: number; db_now_us: string }>(
+        `SELECT extract(epoch from expire_in) * 1000 AS expire_ms, (extract(epoch from now()) * 1000000)::bigint::text AS db_now_us FROM ${job} WHERE name = $1 AND id = $2`,
+        [fetched.name, fetched.id],
+      ),
+    );
+    const dueAt = startedAt + Math.round(Number(row!.expire_ms));
+    stalls.set(fetched.id, (stalls.get(fetched.id) ?? 0) + 1);
+    stalled.set(fetched.id, { id: fetched.id, name: fetched.name, data: fetched.data, dueAt: new Date(dueAt), seq: Number(row!.db_now_us), attempt: fetched.retryCount + 2 });
+    return { status: 'crashed', retryAt: new Date(dueAt) };
+  }
+
+  /** Backdates a crashed job's start past its `expire_in` and runs pg-boss's expiry; the job's state after it. */
+  async function expireCrashed(name: string, id: string): Promise<string | undefined> {
+    await sql(`UPDATE ${job} SET started_on = now() - expire_in - interval '1 second' WHERE name = $1 AND id = $2 AND state = 'active'`, [name, id]);
+    await (boss as unknown as { expire(): Promise<void> }).expire();
+    const [row] = await sql<{ state: string }>(`SELECT state FROM ${job} WHERE name = $1 AND id = $2`, [name, id]);
+    return row?.state;
   }
 
   async function fail(fetched: PgBoss.JobWithMetadata<any>, thrown: unknown, retry: RetryOverride): Promise<JobOutcome> {
@@ -284,6 +329,8 @@ export function pgBossDriver(options: PgBossDriverOptions): PgBossDriver {
       await sql(`DELETE FROM ${schema}.archive WHERE name = ANY($1::text[])`, [names]);
     });
     placements.clear();
+    stalled.clear();
+    stalls.clear();
   }
 
   return { pending, perform, enqueue, clear };

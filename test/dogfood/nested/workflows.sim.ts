@@ -10,6 +10,9 @@
  * every point is a scenario (a few seconds per store), so CI is exhaustive.
  * Environment:
  * - DOGFOOD_SAMPLE: scenarios per workflow and store, or `all` (default `all`);
+ * - DOGFOOD_FAULTS: comma-separated faults to try at every point (default
+ *   `transient`; `transient,crash` adds a crash of the worker there, so the
+ *   engine's own catch and finally do not run and its lease must run out);
  * - DOGFOOD_SEED: seed of the sample (default {@link DEFAULT_SEED});
  * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store
  *   (SQLite and in-memory PGlite stores are always covered);
@@ -35,6 +38,7 @@ const DEFAULT_SEED = 20_240_611;
 const SAMPLE = process.env.DOGFOOD_SAMPLE && process.env.DOGFOOD_SAMPLE !== 'all' ? Number(process.env.DOGFOOD_SAMPLE) : undefined;
 const SEED = Number(process.env.DOGFOOD_SEED ?? DEFAULT_SEED);
 const POSTGRES_URL = process.env.DOGFOOD_POSTGRES_URL;
+const FAULTS = (process.env.DOGFOOD_FAULTS ?? 'transient').split(',') as ('transient' | 'crash')[];
 const TRANSFER = { transferId: 't-1', from: 'alice', to: 'bob', amount: 100 };
 
 class RecordingMailer implements Mailer {
@@ -174,6 +178,8 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
     start: options.start,
     check: options.check,
     kinds: GLITCH_KINDS,
+    faults: FAULTS,
+    ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
     ...(SAMPLE !== undefined ? { sample: SAMPLE, seed: SEED } : {}),
   });
   const byFile = countByFile(report);
@@ -185,6 +191,8 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
     passed: report.passed,
     failed: report.failed,
     sample: SAMPLE ?? 'all',
+    faults: FAULTS,
+    ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
     ...(SAMPLE !== undefined ? { seed: SEED } : {}),
     seconds: (performance.now() - started) / 1000,
     byFile,
