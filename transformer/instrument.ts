@@ -283,14 +283,38 @@ class Walker implements Walk {
     return hasLineProbe(node);
   }
 
-  /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
-  private body(node: Node): void {
-    const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
-    if (action === Action.Skip || action === Action.None) return this.visit(node, null);
+  /**
+   * A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the
+   * same lines so its probes have a block. `point`: each run of the body is a
+   * scheduling point (a `for await` iteration), probed first thing in it.
+   */
+  private body(node: Node, point = false): void {
+    const block = node.type === 'BlockStatement';
+    const action = block ? Action.None : statementAction(node);
+    // Outside every function (a top-level `for await`) no point, as for a top-level `await` (placements.ts coverAwait).
+    const probed = point && this.fnKey !== null;
+    if (block) {
+      if (probed) this.iterationPoint(node.start! + 1, node.loc!.start.line, node.loc!.start.column + 1);
+      return this.visit(node, null);
+    }
+    if (action === Action.Skip || action === Action.None) {
+      if (!probed) return this.visit(node, null);
+      // An empty body (`for await (x of y);`) still gets its block, for the point.
+      this.insert(node.start!, '{');
+      this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
+      this.pending.push(() => this.insert(node.end!, '}'));
+      return this.visit(node, null);
+    }
     this.insert(node.start!, '{');
+    if (probed) this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
     // Pushed first, so it runs after everything the statement schedules.
     this.pending.push(() => this.insert(node.end!, '}'));
     this.statement(node, false, false);
+  }
+
+  /** The await probe of one `for await` iteration (a scheduling point), at `position`: the body's first offset. */
+  private iterationPoint(position: number, line: number, column: number): void {
+    this.s.insert(position, this.text.iterationPoint(this.site('await', line, column)), Role.Probe);
   }
 
   /** Visits a node; `name` is the function/class name its parent gives it, if any. */
@@ -317,7 +341,10 @@ class Walker implements Walk {
           if (child != null && typeof child.type === 'string') steps.push(child);
         }
       } else if (typeof value.type === 'string') {
-        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) steps.push(() => this.body(value));
+        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) {
+          const point = rule.iterationPoint?.(node) === true;
+          steps.push(() => this.body(value, point));
+        }
         else if (names) steps.push(() => this.visit(value, childName(node, key, null, this.className, this.code)));
         else steps.push(value);
       }

@@ -2,8 +2,8 @@
  * The placements the rule table (rules.ts) names for the nodes that get
  * probes of their own wherever they are, as istanbul-lib-instrument's
  * `coverFunction` / `coverStatement` are named by its visitor table: a
- * function's call and return probes, a `return`'s wrapper, a class naming
- * its members. Each one says where its probes go; the walk (instrument.ts)
+ * function's call and return probes, a `return`'s wrapper, an `await`'s
+ * scheduling point, a class naming its members. Each one says where its probes go; the walk (instrument.ts)
  * applies them through {@link Walk} and owns the probes' text and guards.
  */
 import type { SiteKind } from '../core/protocol.js';
@@ -185,6 +185,29 @@ export function coverReturn(walk: Walk, node: Node): void {
       // The site is where its probe call is: after the returned expression (which may end on a later line).
       const { line, column } = positionAfter(walk.code, argument, end);
       walk.insert(end, `),${walk.text.returnValue(walk.site('return', line, column, fnKey))})`);
+    },
+  ]);
+}
+
+/**
+ * An `await`: `await x` → `await(V=(x),H.on?H.w(B+id,V):V)`. The operand is
+ * evaluated once, before the guard, and read back in the same conditional
+ * (as in {@link coverReturn}); idle, the await sees exactly `x`. The wrapper
+ * takes the operand's own parentheses inside it. The site is the `await`
+ * keyword's line (the probe call may sit on the operand's last line). No
+ * point outside every function (top-level await): there is no
+ * function-local temporary there, and job code runs in functions.
+ */
+export function coverAwait(walk: Walk, node: Node): void {
+  const argument = node.argument as Node;
+  if (walk.fnKey === null) return walk.schedule([argument]);
+  const { start, end } = parenthesizedRange(walk.code, argument);
+  walk.insert(start, `(${walk.text.names.value}=(`);
+  walk.schedule([
+    argument,
+    () => {
+      const { line, column } = node.loc!.start;
+      walk.insert(end, `),${walk.text.awaitValue(walk.site('await', line, column))})`);
     },
   ]);
 }

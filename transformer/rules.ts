@@ -9,7 +9,7 @@
  * wrapper). `instrument.ts` walks the AST generically and applies the rows.
  * A new kind of probe point is a new row, naming its placement.
  */
-import { coverFunction, coverReturn, nameMembers, type Placement } from './placements.js';
+import { coverAwait, coverFunction, coverReturn, nameMembers, type Placement } from './placements.js';
 
 /** The parts of a Babel AST node the instrumenter reads; children are looked up by key. */
 export interface Node {
@@ -50,9 +50,12 @@ export interface Rule {
    * the generic walk of its children: {@link coverFunction} (call probe at
    * entry, return probes on its returns, implicit-return probe at the end),
    * {@link coverReturn} (its value wrapped in the return probe),
+   * {@link coverAwait} (its operand wrapped in the await probe, a scheduling point),
    * {@link nameMembers} (a class names its members' function keys).
    */
   readonly enter?: Placement;
+  /** A loop whose every iteration is a scheduling point when this holds (`for await`): its body starts with an await probe. */
+  readonly iterationPoint?: (node: Node) => boolean;
   /** Nothing inside to instrument: do not descend. */
   readonly leaf?: true;
 }
@@ -92,7 +95,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   DoWhileStatement: LOOP,
   ForStatement: LOOP,
   ForInStatement: LOOP,
-  ForOfStatement: LOOP,
+  ForOfStatement: { ...LOOP, iterationPoint: (node) => node.await === true },
   // The statement is probed; its body is not (see Rule.unprobed). Sloppy-mode only, so never in modules.
   WithStatement: { statement: Action.Line, unprobed: 'body' },
   ClassDeclaration: { statement: unlessDeclared, enter: nameMembers },
@@ -113,6 +116,9 @@ export const RULES: Readonly<Record<string, Rule>> = {
       return declaration.type.endsWith('Declaration') ? statementAction(declaration) : Action.Line;
     },
   },
+
+  // Scheduling points: every `await` (a `for await` iteration is its loop's `iterationPoint`).
+  AwaitExpression: { enter: coverAwait },
 
   // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
   FunctionDeclaration: FUNCTION,
