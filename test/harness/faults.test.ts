@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
+  CrashOutsideJobError,
   CrashSignal,
   Glitch,
   GlitchFaultError,
@@ -222,6 +223,21 @@ describe('crash', () => {
 
     const boss = oneJob(guarded, { retry: pgBoss({ retryLimit: 0 }) });
     await expect(runScenario(boss.queue, { glitch: glitch(), start: boss.start })).rejects.toThrow(/expired in active state with no retries left/);
+  });
+
+  test('a crash fires only inside job executions: one reached in start rejects the run with CrashOutsideJobError, even when start caught it', async () => {
+    const glitch = () => Glitch.beforeLine(marked(FAULTS, 'guarded-after-tick')).crash();
+    const queue = new MemoryQueue().define('job', withdraw);
+    // guarded's own catch sees the error and swallows it; the run rejects all the same.
+    const rejection = runScenario(queue, { glitch: glitch(), start: async () => (await guarded(), queue.enqueue('job', { amount: 10 })) });
+    await expect(rejection).rejects.toBeInstanceOf(CrashOutsideJobError);
+    const error = (await rejection.catch((e: unknown) => e)) as CrashOutsideJobError;
+    expect(error.message).toMatch(/crash glitch crash before-line fixtures\/jobs\/faults\.ts:\d+ fired outside any job execution .*a crash fires only inside job executions/);
+    expect(error.glitch.fault).toBe('crash');
+    expect(log).toEqual(['try', 'catch', 'finally']);
+    // The job start enqueued still ran, once; nothing crashed.
+    expect(account.balance).toBe(90);
+    expect((error as unknown as { run: Scenario }).run.performed.map((p) => p.outcome)).toEqual(['completed']);
   });
 
   test('the continuation of work it started never runs, and nothing is reported as leftover or unhandled', async () => {
