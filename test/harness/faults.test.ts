@@ -27,7 +27,7 @@ import {
   type JobHandler,
   type Scenario,
 } from '../../runtime/index.js';
-import { account, forks, guarded, log, startsTimer, waitsForGate, withdraw } from '../../fixtures/jobs/faults.js';
+import { account, forks, guarded, log, queuesCallbacks, startsTimer, waitsForGate, withdraw } from '../../fixtures/jobs/faults.js';
 import { runtimeState } from '../../runtime/probe/index.js';
 import { locks, posted, settleAccount } from '../../fixtures/jobs/locked.js';
 
@@ -238,6 +238,27 @@ describe('crash', () => {
     // The job start enqueued still ran, once; nothing crashed.
     expect(account.balance).toBe(90);
     expect((error as unknown as { run: Scenario }).run.performed.map((p) => p.outcome)).toEqual(['completed']);
+  });
+
+  test('a tick and a microtask it queued before the crash run none of its code and raise no uncaught exception', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    // Vitest's own listener would fail the file on one; this one lets the test say what happened.
+    const listeners = process.rawListeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { queue, start } = oneJob(queuesCallbacks);
+      const scenario = await runScenario(queue, { glitch: Glitch.afterLine(marked(FAULTS, 'callbacks-queued')).crash(), start, settleTimeoutMs: 200 });
+      expect(scenario.performed.map((p) => p.outcome)).toEqual(['crashed', 'completed']);
+      await new Promise((resolve) => setImmediate(resolve));
+      // The crashed execution's callbacks stopped at their first probe; the re-delivered one's ran.
+      expect(log).toEqual(['queued', 'queued', 'microtask', 'tick']);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      for (const listener of listeners) process.on('uncaughtException', listener as (error: Error) => void);
+    }
   });
 
   test('the continuation of work it started never runs, and nothing is reported as leftover or unhandled', async () => {
