@@ -143,8 +143,8 @@ function disarm(state: RuntimeState, armed: ArmedGlitch): void {
 
 /**
  * The crash signal of the job execution running in the current async
- * context, or `error` itself when it is one (a driver used outside the
- * perform loop); undefined when nothing crashed. Drivers ask it to tell a
+ * context, or `error` itself when it is one (code between the job and the
+ * driver may have lost the async context); undefined when nothing crashed. Drivers ask it to tell a
  * dead worker from a failed job.
  */
 export function crashOf(error: unknown): Error | undefined {
