@@ -1,6 +1,7 @@
 // `npm run soak`: the long runs kept out of `npm test`. The crash-safety test
 // with 500 SIGKILLs per store, and the exhaustive dogfooding simulation (every
-// traced engine point, all four glitch kinds, SQLite, PGlite and Postgres).
+// traced engine point, all four glitch kinds, a transient error and a crash at
+// each, SQLite, PGlite and Postgres).
 import { defineConfig } from 'vitest/config';
 import faultline from './transformer/vite.js';
 import { packageAliases } from './test/support/package-aliases.js';
@@ -11,7 +12,7 @@ export default defineConfig({
   test: {
     include: ['test/workflow/crash.test.ts', 'test/dogfood/dogfood.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    env: { SOAK_KILLS: '500', DOGFOOD_SAMPLE: 'all' },
+    env: { SOAK_KILLS: '500', DOGFOOD_SAMPLE: 'all', DOGFOOD_FAULTS: 'transient,crash' },
     testTimeout: 4 * 60 * 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
