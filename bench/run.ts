@@ -19,6 +19,7 @@ const groups: Record<string, () => Promise<Group>> = {
   workflow: async () => (await import('./workflow.js')).benchWorkflow,
   build: async () => (await import('./build.js')).benchBuild,
   drivers: async () => (await import('./drivers.js')).benchDrivers,
+  races: async () => (await import('./races.js')).benchRaces,
 };
 
 async function main(): Promise<void> {

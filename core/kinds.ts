@@ -37,12 +37,14 @@ export const KINDS = [
   { code: 1, site: 'after', key: 'line', traced: false, glitch: { kind: 'after-line', factory: 'afterLine', simulatedByDefault: false } },
   { code: 2, site: 'call', key: 'function', traced: true, glitch: { kind: 'before-call', factory: 'beforeCall', simulatedByDefault: true } },
   { code: 3, site: 'return', key: 'function', traced: true, glitch: { kind: 'before-return', factory: 'beforeReturn', simulatedByDefault: true } },
+  // A scheduling point: where a race (simulateRaces) may switch executions; no glitch fires there.
+  { code: 4, site: 'await', key: 'line', traced: true },
 ] as const satisfies readonly KindRow[];
 
 type Row = (typeof KINDS)[number];
 type GlitchRow = Extract<Row, { glitch: object }>;
 
-/** A site kind: `line` `after` `call` `return`. */
+/** A site kind: `line` `after` `call` `return` `await`. */
 export type SiteKind = Row['site'];
 /** A site code as encoded in site tables. */
 export type SiteCodeValue = Row['code'];
@@ -61,7 +63,7 @@ export type LineGlitchKind = Extract<GlitchRow, { key: 'line' }>['glitch']['kind
 /** Glitch kinds whose key names a function. */
 export type FunctionGlitchKind = Extract<GlitchRow, { key: 'function' }>['glitch']['kind'];
 
-/** Site kind → site code: `{ line: 0, after: 1, call: 2, return: 3 }`. */
+/** Site kind → site code: `{ line: 0, after: 1, call: 2, return: 3, await: 4 }`. */
 export const SiteCode = Object.freeze(Object.fromEntries(KINDS.map((row) => [row.site, row.code]))) as { readonly [R in Row as R['site']]: R['code'] };
 
 /** Site code → its row (a sparse array indexed by code). */

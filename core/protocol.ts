@@ -33,7 +33,21 @@
  * var V;if(H.on)H.c(B+2,a,b);                       // function entry, with the arguments
  * return(V=(value),H.on?H.r(B+3,V):V);              // about to return
  * if(H.on)H.r(B+4,void 0);                          // falling off the end of a body
+ * await(V=(x),H.on?H.w(B+5,V):V);                    // a scheduling point: `await x`
+ * for await(const v of it){if(H.on&&(V=H.w(B+6,void 0)))await V;…}  // each iteration of `for await`
  * ```
+ *
+ * **Await points** (site kind `await`) are where a race (`simulateRaces`)
+ * may switch executions. The operand is evaluated once, into `V`, before
+ * the guard; idle, `await (V=(x),V)` awaits exactly what `await x` awaits, so
+ * it adds no microtask and keeps the value, the rejection and thenable
+ * adoption as they were (`w` returns its value unchanged outside a race).
+ * The operand keeps its parentheses, so precedence is unchanged. A `for
+ * await` body starts with a guarded point that awaits only what `w` returns
+ * in a race (a promise; `undefined` otherwise), so an iteration takes no
+ * extra tick idle, nor traced outside a race. Awaits outside every
+ * function (top-level await) get no point: they have no function-local `V`,
+ * and job code runs in functions.
  *
  * Probes are statements, not `H.on&&…` expressions, because V8's block
  * coverage gives an `if` its own continuation range: an expression probe after
@@ -78,7 +92,8 @@
  * The stub (used when instrumented code loads before, or without, the runtime)
  * has every property of the runtime's host, in the same order (`on` first), so
  * the object never changes shape once instrumented code runs: `on: 0`, no-op
- * probes, an `r` that returns its value, and a
+ * probes, an `r` and a `w` (last: added after the others) that return their
+ * value, and a
  * `file` that allocates ids from `n` and queues `[path, count, table, base]`
  * in `q`, and the empty `b` table. When the runtime loads it adopts `n`, `q`
  * and `b` and replaces the methods *on the same object* (instrumented modules
@@ -102,7 +117,7 @@ export const COVERAGE_HINT = '/*istanbul ignore next@preserve*/';
 // Site kinds and their codes in the emitted site tuples are rows of the KINDS table.
 export { SiteCode, type SiteCodeValue, type SiteKind } from './kinds.js';
 
-/** A decoded site: `[line, kind]` for line sites, `[line, kind, functionKey]` for call and return sites. */
+/** A decoded site: `[line, kind]` for line and await sites, `[line, kind, functionKey]` for call and return sites. */
 export type SiteTuple = [line: number, kind: SiteCodeValue, fn?: string];
 
 /**
@@ -194,4 +209,11 @@ export interface ProbeHost {
   c(id: number, ...args: unknown[]): void;
   /** About to return `value` (called only while `on`); returns it unchanged, or throws a glitch. */
   r<T>(id: number, value: T): T;
+  /**
+   * A scheduling point: about to await `value` (called only while `on`).
+   * Returns `value` itself unless a race runs in this async context; in a
+   * race, a promise that settles like `value` once the scheduler lets this
+   * execution continue. Last in the property order: added after the others.
+   */
+  w<T>(id: number, value: T): T | Promise<Awaited<T>>;
 }

@@ -21,12 +21,13 @@ export const PRODUCTION_WARNING =
 const IS_PRODUCTION = 'function(){try{return typeof process!=="undefined"&&process.env.NODE_ENV==="production"}catch(e){return false}}';
 
 /**
- * The stub host: `on: 0`, no-op probes, `c` answering false, `r` returning its
+ * The stub host: `on: 0`, no-op probes, `c` answering false, `r` and `w` (last,
+ * so hosts made before it existed keep their shape up to it) returning their
  * value, id allocation and the classic scripts' `b` table, which the runtime adopts. Same properties in the same
  * order as the runtime's host, so adopting it never changes its shape.
  */
 const STUB =
-  '{on:0,n:0,q:[],b:{__proto__:null},file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){},r(i,v){return v}}';
+  '{on:0,n:0,q:[],b:{__proto__:null},file(p,k,s){var b=this.n;this.n+=k;this.q.push([p,k,s,b]);return b},l(){},a(){},c(){},r(i,v){return v},w(i,v){return v}}';
 
 const G = `globalThis.${GLOBAL_NAME}`;
 

@@ -28,12 +28,36 @@ export class SourceMapLike {
   }
 }
 
+/** What an inserted text is to the code around it. */
+export const Role = {
+  /** The file's header (site registration), ahead of everything at its position. */
+  Header: 0,
+  /** A probe statement of its own, between the user's statements (on their lines: the instrumenter adds no line). */
+  Probe: 1,
+  /** Text inside a user's statement or expression: braces around a brace-less body, a return's wrapper, the block an expression body becomes. */
+  Inline: 2,
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** One insertion where it ended up in the output. */
+export interface Inserted {
+  /** Offset of its first character in the output. */
+  readonly at: number;
+  readonly length: number;
+  /** The original offset it was inserted at. */
+  readonly position: number;
+  readonly role: Role;
+}
+
 export class Insertions {
   private readonly positions: number[] = [];
   private readonly texts: string[] = [];
+  private readonly roles: Role[] = [];
   /** Original offset each insertion maps to, where that is not its position. */
   private readonly targets = new Map<number, number>();
   private first: { position: number; text: string } | null = null;
+  /** The insertions in output order, once applied. */
+  private order: number[] = [];
 
   /**
    * Inserts `text` at `position`, after anything inserted there before
@@ -42,13 +66,14 @@ export class Insertions {
    * inserted text stands for what starts there (only trivia and parentheses
    * between), as the block an expression-bodied arrow's body becomes.
    */
-  insert(position: number, text: string, mapsTo = position): void {
+  insert(position: number, text: string, role: Role, mapsTo = position): void {
     if (mapsTo !== position) this.targets.set(this.positions.length, mapsTo);
     this.positions.push(position);
     this.texts.push(text);
+    this.roles.push(role);
   }
 
-  /** Inserts `text` at `position` ahead of every other insertion there (one such insertion per file: the header). */
+  /** Inserts the header at `position`, ahead of every other insertion there (one per file). */
   insertFirst(position: number, text: string): void {
     this.first = { position, text };
   }
@@ -56,6 +81,7 @@ export class Insertions {
   /** Applies the insertions to `code`: the output text and its map back to `source`. */
   apply(code: string, source: string): { code: string; map: SourceMapLike } {
     const order = this.sorted();
+    this.order = order;
     const parts: string[] = [];
     const mappings = new MappingWriter(code);
     let cursor = 0;
@@ -74,6 +100,19 @@ export class Insertions {
     parts.push(code.slice(cursor));
     mappings.original(cursor, code.length);
     return { code: parts.join(''), map: new SourceMapLike([source], [code], mappings.finish()) };
+  }
+
+  /** Every insertion, in output order, with its role: what {@link apply} added where (call it after `apply`). */
+  inserted(): Inserted[] {
+    const placed: Inserted[] = [];
+    let shift = 0;
+    for (const index of this.order) {
+      const position = index < 0 ? this.first!.position : this.positions[index]!;
+      const length = index < 0 ? this.first!.text.length : this.texts[index]!.length;
+      placed.push({ at: position + shift, length, position, role: index < 0 ? Role.Header : this.roles[index]! });
+      shift += length;
+    }
+    return placed;
   }
 
   /**
@@ -117,8 +156,7 @@ function vlq(value: number): string {
  * One segment per original character (except newlines) plus one at the start
  * of each insertion, mapped to where it was inserted.
  *
- * Why not @jridgewell/sourcemap-codec's `encode` (insertion-map.ts uses its
- * `decode`): it takes one array per segment, and a character-level map has
+ * Why not @jridgewell/sourcemap-codec's `encode`: it takes one array per segment, and a character-level map has
  * one segment per character of the file, so a 9 MB file would first build
  * nine million arrays. Here every character after the first of an unchanged
  * run is the same four-field delta (`CAAC`: generated +1, same source, same

@@ -2,18 +2,22 @@
  * `instrument(code, filename)`: inserts the probes of core/protocol.ts into
  * one source file. One parse (@babel/parser), one generic walk, text insertions
  * (insertions.ts) that never add or remove a newline. Where probes go is
- * decided by the rule table in rules.ts; this module only applies it.
+ * decided by the rule table in rules.ts (and the placements it names,
+ * placements.ts); this module only walks and applies it.
  */
 import path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
 import type { SiteKind } from '../core/protocol.js';
 import { InstrumentDepthError, InstrumentInputError, InstrumentSyntaxError } from './errors.js';
-import { anonymousKey, callArgs, childName, classMemberKey, memberName, NAMING_PARENTS } from './function-keys.js';
+import { endsAbruptly } from './abrupt.js';
+import { childName, NAMING_PARENTS } from './function-keys.js';
 import { buildHeader } from './header.js';
-import { Insertions, type SourceMapLike } from './insertions.js';
+import { type Inserted, Insertions, Role, type SourceMapLike } from './insertions.js';
 import { isStackOverflow, LARGE_STACK_MB, parseOnLargeStack } from './parse-on-large-stack.js';
+import { isWhitespace } from './positions.js';
 import { chooseNames, ProbeContext, ProbeText, scriptKey } from './probe-text.js';
-import { Action, endsAbruptly, RULES, SKIPPED_KEYS, statementAction, type Node, type Rule } from './rules.js';
+import type { Step, Walk } from './placements.js';
+import { Action, RULES, SKIPPED_KEYS, statementAction, type Node } from './rules.js';
 
 /** One probe the instrumenter emitted, in emission order. */
 export interface ProbeSite {
@@ -44,8 +48,6 @@ export interface InstrumentResult {
   sites: ProbeSite[];
 }
 
-const SEMICOLON = 59;
-
 /**
  * Instruments one TypeScript/JavaScript file (dialect chosen by extension:
  * `.ts/.mts/.cts`, `.tsx`, `.js/.mjs/.cjs/.jsx`). The result has exactly the
@@ -57,6 +59,15 @@ const SEMICOLON = 59;
  * @throws {InstrumentInputError} when `code`/`filename` are not strings or the extension is unknown.
  */
 export function instrument(code: string, filename: string, options: InstrumentOptions = {}): InstrumentResult {
+  return instrumentWithInsertions(code, filename, options).result;
+}
+
+/**
+ * {@link instrument}, and where each insertion went in the output, by role:
+ * for the adapter that tells the original text from inserted text (tsc grafts
+ * the original nodes back).
+ */
+export function instrumentWithInsertions(code: string, filename: string, options: InstrumentOptions = {}): { result: InstrumentResult; inserted: () => Inserted[] } {
   if (typeof code !== 'string') throw new InstrumentInputError(`instrument: code of ${String(filename)} must be a string, got ${typeof code}`);
   if (typeof filename !== 'string' || filename === '') throw new InstrumentInputError(`instrument: filename must be a non-empty string, got ${typeof filename}`);
   const file = relativeFile(filename, options.root ?? process.cwd());
@@ -81,7 +92,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     // Before the first statement (so after any hashbang and directive prologue), ahead of its own probes.
     edits.insertFirst(body[0]!.start!, buildHeader(file, sites, text));
   }
-  return { ...edits.apply(code, filename), sites };
+  return { result: { ...edits.apply(code, filename), sites }, inserted: () => edits.inserted() };
 }
 
 /** `filename` relative to `root`, with `/` separators: the file's name in site and glitch keys. */
@@ -167,12 +178,6 @@ function parseProgram(code: string, filename: string, file: string): Parsed {
 }
 
 /**
- * One step of the walk: a node to visit (with no name), or work that must run
- * after the steps scheduled before it (an after-line probe, a restored name).
- */
-type Step = Node | (() => void);
-
-/**
  * One walk over one file's AST, inserting probes as the rule table says.
  * The walk keeps its own stack of pending steps instead of recursing: nesting
  * depth comes from the input (1,000 nested parentheses, a 20,000-term sum),
@@ -181,20 +186,18 @@ type Step = Node | (() => void);
  * schedules what comes after it (its children first, then its closing work)
  * as one batch that runs before anything scheduled earlier.
  */
-class Walker {
+class Walker implements Walk {
   readonly sites: ProbeSite[] = [];
-  /** Key of the innermost function (return sites belong to it); `null` at top level. */
-  private fnKey: string | null = null;
-  /** Name of the innermost class (its members' keys are `Class#name`). */
-  private className: string | null = null;
+  fnKey: string | null = null;
+  className: string | null = null;
   /** Steps still to run, the next one last. */
   private readonly pending: Step[] = [];
 
   constructor(
-    private readonly code: string,
+    readonly code: string,
     private readonly s: Insertions,
     private readonly file: string,
-    private readonly text: ProbeText,
+    readonly text: ProbeText,
     private readonly hints: ReadonlyMap<number, string>,
   ) {}
 
@@ -216,7 +219,7 @@ class Walker {
   }
 
   /** Runs `steps` in order once the current step returns, each with all it schedules, ahead of steps scheduled earlier. */
-  private schedule(steps: readonly Step[]): void {
+  schedule(steps: readonly Step[]): void {
     for (let i = steps.length - 1; i >= 0; i--) this.pending.push(steps[i]!);
   }
 
@@ -230,7 +233,7 @@ class Walker {
    * list (an implicit return) can close a guard the last statement opens.
    * Returns whether the last statement leaves its guard open for that tail.
    */
-  private list(statements: readonly Node[], opened: boolean, tail: boolean, steps: Step[]): boolean {
+  list(statements: readonly Node[], opened: boolean, tail: boolean, steps: Step[]): boolean {
     let open = opened;
     for (let i = 0; i < statements.length; i++) {
       const node = statements[i]!;
@@ -264,34 +267,67 @@ class Walker {
    * `restated`: the user's ignore hint this probe went after, repeated so it
    * applies to the user's statement again.
    */
-  private probe(position: number, lead: string, call: string, closes: boolean, opens: boolean, restated = ''): void {
-    this.s.insert(position, this.text.statement(lead, call, closes, opens, this.context) + restated);
+  probe(position: number, lead: string, call: string, closes: boolean, opens: boolean, restated = ''): void {
+    this.s.insert(position, this.statementText(lead, call, closes, opens) + restated, Role.Probe);
   }
 
-  /** A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the same lines so its probes have a block. */
-  private body(node: Node): void {
-    const action = node.type === 'BlockStatement' ? Action.None : statementAction(node);
-    if (action === Action.Skip || action === Action.None) return this.visit(node, null);
-    this.s.insert(node.start!, '{');
+  statementText(lead: string, call: string, closes: boolean, opens: boolean): string {
+    return this.text.statement(lead, call, closes, opens, this.context);
+  }
+
+  insert(position: number, text: string, mapsTo = position): void {
+    this.s.insert(position, text, Role.Inline, mapsTo);
+  }
+
+  hasLineProbe(node: Node): boolean {
+    return hasLineProbe(node);
+  }
+
+  /**
+   * A statement that may lack braces (`if (a) x();`): wrapped in `{ }` on the
+   * same lines so its probes have a block. `point`: each run of the body is a
+   * scheduling point (a `for await` iteration), probed first thing in it.
+   */
+  private body(node: Node, point = false): void {
+    const block = node.type === 'BlockStatement';
+    const action = block ? Action.None : statementAction(node);
+    // Outside every function (a top-level `for await`) no point, as for a top-level `await` (placements.ts coverAwait).
+    const probed = point && this.fnKey !== null;
+    if (block) {
+      if (probed) this.iterationPoint(node.start! + 1, node.loc!.start.line, node.loc!.start.column + 1);
+      return this.visit(node, null);
+    }
+    if (action === Action.Skip || action === Action.None) {
+      if (!probed) return this.visit(node, null);
+      // An empty body (`for await (x of y);`) still gets its block, for the point.
+      this.insert(node.start!, '{');
+      this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
+      this.pending.push(() => this.insert(node.end!, '}'));
+      return this.visit(node, null);
+    }
+    this.insert(node.start!, '{');
+    if (probed) this.iterationPoint(node.start!, node.loc!.start.line, node.loc!.start.column);
     // Pushed first, so it runs after everything the statement schedules.
-    this.pending.push(() => this.s.insert(node.end!, '}'));
+    this.pending.push(() => this.insert(node.end!, '}'));
     this.statement(node, false, false);
+  }
+
+  /** The await probe of one `for await` iteration (a scheduling point), at `position`: the body's first offset. */
+  private iterationPoint(position: number, line: number, column: number): void {
+    this.s.insert(position, this.text.iterationPoint(this.site('await', line, column)), Role.Probe);
   }
 
   /** Visits a node; `name` is the function/class name its parent gives it, if any. */
   private visit(node: Node, name: string | null): void {
     const rule = RULES[node.type];
-    if (rule !== undefined) {
-      if (rule.leaf) return;
-      if (rule.fn) return this.fn(node, name);
-      if (rule.ret) return this.ret(node);
-      if (rule.cls) return this.cls(node, rule, name);
-    }
-    this.schedule(this.children(node, rule));
+    if (rule?.leaf) return;
+    if (rule?.enter !== undefined) return rule.enter(this, node, name);
+    this.schedule(this.children(node));
   }
 
-  /** The steps walking every child of `node` generically (by key), applying the rule's lists and brace-less bodies. */
-  private children(node: Node, rule: Rule | undefined): Step[] {
+  /** The steps walking every child of `node` generically (by key), applying its rule's lists, brace-less bodies and unprobed key. */
+  children(node: Node): Step[] {
+    const rule = RULES[node.type];
     const names = NAMING_PARENTS[node.type] === true;
     const steps: Step[] = [];
     for (const key in node) {
@@ -305,7 +341,10 @@ class Walker {
           if (child != null && typeof child.type === 'string') steps.push(child);
         }
       } else if (typeof value.type === 'string') {
-        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) steps.push(() => this.body(value));
+        if (rule !== undefined && rule.bodies !== undefined && rule.bodies.includes(key)) {
+          const point = rule.iterationPoint?.(node) === true;
+          steps.push(() => this.body(value, point));
+        }
         else if (names) steps.push(() => this.visit(value, childName(node, key, null, this.className, this.code)));
         else steps.push(value);
       }
@@ -313,142 +352,7 @@ class Walker {
     return steps;
   }
 
-  private cls(node: Node, rule: Rule, name: string | null): void {
-    const outer = this.className;
-    const id = node.id as Node | null;
-    // The class's own name is its binding inside the class; otherwise the name it is bound to.
-    this.className = id != null ? (id.name as string) : (name ?? anonymousKey(node));
-    const steps = this.children(node, rule);
-    steps.push(() => {
-      this.className = outer;
-    });
-    this.schedule(steps);
-  }
-
-  /** Function entry: call probe; body statements; implicit-return probe (or the expression body wrapped). */
-  private fn(node: Node, name: string | null): void {
-    const key = this.functionKey(node, name);
-    // Decorators and computed keys run outside the function.
-    const steps: Step[] = [];
-    const decorators = node.decorators as Node[] | undefined;
-    if (decorators) steps.push(...decorators);
-    if (node.computed) steps.push(node.key as Node);
-
-    const outerKey = this.fnKey;
-    steps.push(() => {
-      this.fnKey = key;
-    });
-    const params = node.params as Node[];
-    steps.push(...params);
-    steps.push(() => this.fnBody(node, key, params));
-    steps.push(() => {
-      this.fnKey = outerKey;
-    });
-    this.schedule(steps);
-  }
-
-  /** The body of function `key`, once its parameters are walked. */
-  private fnBody(node: Node, key: string, params: readonly Node[]): void {
-    const args = callArgs(params);
-    const body = node.body as Node;
-    const steps: Step[] = [];
-    if (body.type === 'BlockStatement') {
-      const directives = body.directives as Node[];
-      let at = body.start! + 1;
-      let prefix = '';
-      let { line, column } = body.loc!.start;
-      column += 1;
-      if (directives.length > 0) {
-        const last = directives[directives.length - 1]!;
-        at = last.end!;
-        ({ line, column } = last.loc!.end);
-        // An unterminated directive followed by our probe on its line would no longer be a statement of its own.
-        if (this.code.charCodeAt(at - 1) !== SEMICOLON) prefix = ';';
-      }
-      const statements = body.body as Node[];
-      const first = statements[0];
-      const last = statements[statements.length - 1];
-      const implicitReturn = last === undefined || !endsAbruptly(last);
-      // The call probe shares its guard with the first statement's line probe, or with the implicit return of an empty body.
-      const callOpens = first === undefined ? true : hasLineProbe(first);
-      const call = this.site('call', line, column, key);
-      // The return probes' temporary is a local of each function: a module-level one would make every returned object escape (no scalar replacement) and box every returned number.
-      this.probe(at, `${prefix}var ${this.text.names.value};`, this.text.call('c', call, args), false, callOpens);
-      const open = this.list(statements, callOpens && first !== undefined, implicitReturn, steps);
-      if (implicitReturn) {
-        steps.push(() => {
-          const end = body.loc!.end;
-          const ret = this.site('return', end.line, end.column - 1, key);
-          this.probe(body.end! - 1, '', this.text.call('r', ret, 'void 0'), open || first === undefined, false);
-        });
-      }
-    } else {
-      // `=> (x)`: the block must wrap the parentheses too, so it starts at the outermost one.
-      const { start, end } = parenthesizedRange(this.code, body);
-      const { line, column } = positionBefore(this.code, body, start);
-      const call = this.site('call', line, column, key);
-      const value = this.text.names.value;
-      // `=> x` becomes `=> {…return (x)}` on the same lines, so the temporary can be a local (see above).
-      // The block stands for the body: it maps to the expression (inside any parentheses), where coverage tools put an expression body.
-      this.s.insert(start, `{${this.text.statement(`var ${value};`, this.text.call('c', call, args), false, false, this.context)}return (${value}=(`, body.start!);
-      steps.push(body, () => {
-        // The return site is where its probe runs: after the value, at the end of the body.
-        const ret = this.site('return', body.loc!.end.line, body.loc!.end.column, key);
-        this.s.insert(end, `),${this.text.returnValue(ret)})}`);
-      });
-    }
-    this.schedule(steps);
-  }
-
-  private functionKey(node: Node, name: string | null): string {
-    switch (node.type) {
-      case 'ClassMethod':
-      case 'ClassPrivateMethod':
-        return classMemberKey(this.className ?? anonymousKey(node), node, this.code);
-      case 'ObjectMethod':
-        return memberName(node.key as Node, node.computed === true, this.code);
-    }
-    if (name !== null) return name;
-    const id = node.id as Node | null | undefined;
-    return id != null ? (id.name as string) : anonymousKey(node);
-  }
-
-  /**
-   * `return x` → `return(V=(x),H.on?H.r(B+id,V):V)`; `return` →
-   * `return H.on?H.r(B+id,void 0):void 0`. The value is read back in the same
-   * conditional that checks `on`, so no user code (a matcher re-entering this
-   * module) can run between the assignment and the read. The wrapper opens
-   * right after `return`, so a comment before the value (an ignore hint)
-   * still comes right before it.
-   */
-  private ret(node: Node): void {
-    const argument = node.argument as Node | null;
-    const fnKey = this.fnKey;
-    if (fnKey === null) {
-      // A CommonJS top-level return: no function to name.
-      if (argument !== null) this.visit(argument, null);
-      return;
-    }
-    if (argument === null) {
-      const { line, column } = node.loc!.start;
-      const id = this.site('return', line, column, fnKey);
-      this.s.insert(node.start! + 'return'.length, ` ${this.text.returnVoid(id)}`);
-      return;
-    }
-    this.s.insert(node.start! + 'return'.length, `(${this.text.names.value}=(`);
-    this.schedule([
-      argument,
-      () => {
-        // The wrapper opened before any parentheses around the value, so it closes after them.
-        const end = parenthesizedRange(this.code, argument).end;
-        // The site is where its probe call is: after the returned expression (which may end on a later line).
-        const { line, column } = positionAfter(this.code, argument, end);
-        this.s.insert(end, `),${this.text.returnValue(this.site('return', line, column, fnKey))})`);
-      },
-    ]);
-  }
-
-  private site(kind: SiteKind, line: number, column: number, fn?: string): number {
+  site(kind: SiteKind, line: number, column: number, fn?: string): number {
     const id = this.sites.length;
     this.sites.push(fn === undefined ? { id, file: this.file, line, column, kind } : { id, file: this.file, line, column, kind, fn });
     return id;
@@ -464,61 +368,4 @@ function leavesGuardOpen(node: Node, joinNext: boolean): boolean {
 function hasLineProbe(node: Node): boolean {
   const action = statementAction(node);
   return action === Action.Line || action === Action.Abrupt;
-}
-
-/**
- * The source range of `node` including the parentheses around it (`((x))`):
- * `[outermost "(", after its ")")`. Only trivia separates the parentheses
- * from the node, so they are counted, outside comments, and skipped.
- */
-function parenthesizedRange(code: string, node: Node): { start: number; end: number } {
-  const extra = node.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
-  if (!extra?.parenthesized || extra.parenStart === undefined) return { start: node.start!, end: node.end! };
-  let levels = 0;
-  for (let i = skipTrivia(code, extra.parenStart); i < node.start!; i = skipTrivia(code, i + 1)) {
-    if (code.charCodeAt(i) === OPEN_PAREN) levels++;
-  }
-  let end = node.end!;
-  for (let i = 0; i < levels; i++) end = skipTrivia(code, end) + 1;
-  return { start: extra.parenStart, end };
-}
-
-/** The 1-based line and 0-based column of `offset`, at or before `node`'s start (only trivia between). */
-function positionBefore(code: string, node: Node, offset: number): { line: number; column: number } {
-  const { line, column } = node.loc!.start;
-  const between = code.slice(offset, node.start!);
-  const newlines = between.split('\n').length - 1;
-  if (newlines === 0) return { line, column: column - between.length };
-  return { line: line - newlines, column: offset - code.lastIndexOf('\n', offset) - 1 };
-}
-
-/** The 1-based line and 0-based column of `offset`, at or after `node`'s end (only trivia and parentheses between). */
-function positionAfter(code: string, node: Node, offset: number): { line: number; column: number } {
-  const { line, column } = node.loc!.end;
-  const between = code.slice(node.end!, offset);
-  const newlines = between.split('\n').length - 1;
-  if (newlines === 0) return { line, column: column + between.length };
-  return { line: line + newlines, column: offset - code.lastIndexOf('\n', offset - 1) - 1 };
-}
-
-const OPEN_PAREN = 40;
-
-function isWhitespace(char: number): boolean {
-  return char === 32 || char === 9 || char === 10 || char === 13 || char === 11 || char === 12 || char === 0xa0 || char === 0xfeff || char === 0x2028 || char === 0x2029;
-}
-
-/** The first offset at or after `from` that is not whitespace or a comment. */
-function skipTrivia(code: string, from: number): number {
-  let i = from;
-  for (;;) {
-    const char = code.charCodeAt(i);
-    if (isWhitespace(char)) i++;
-    else if (char === 47 && code.charCodeAt(i + 1) === 47) {
-      const newline = code.indexOf('\n', i);
-      i = newline === -1 ? code.length : newline;
-    } else if (char === 47 && code.charCodeAt(i + 1) === 42) {
-      const close = code.indexOf('*/', i + 2);
-      i = close === -1 ? code.length : close + 2;
-    } else return i;
-  }
 }

@@ -87,7 +87,7 @@ export class ProbeText {
    * nothing for them, and a smaller entry keeps small functions within V8's
    * inlining budget.
    */
-  call(method: 'l' | 'a' | 'c' | 'r', id: number, args = ''): string {
+  call(method: 'l' | 'a' | 'c' | 'r' | 'w', id: number, args = ''): string {
     return `${this.host}.${method}(${this.base}+${id}${args === '' ? '' : `,${args}`})`;
   }
 
@@ -109,8 +109,27 @@ export class ProbeText {
 
   /** The guarded return probe on the value in the temporary: `on ? r(id, V) : V`. */
   returnValue(id: number): string {
+    return this.onValue('r', id);
+  }
+
+  /** The guarded await probe on the operand in the temporary: `on ? w(id, V) : V`. */
+  awaitValue(id: number): string {
+    return this.onValue('w', id);
+  }
+
+  /**
+   * The iteration point of a `for await` body: `if(on&&(V=w(id,void 0)))await V;`.
+   * It awaits only what a race's `w` returns (a promise); idle, or traced
+   * outside a race (`w` returns `undefined`), the iteration takes no extra tick.
+   */
+  iterationPoint(id: number): string {
     const value = this.names.value;
-    return `${COVERAGE_HINT}${this.guard}?${this.call('r', id, value)}:${value}`;
+    return `${COVERAGE_HINT}if(${this.guard}&&(${value}=${this.call('w', id, 'void 0')}))await ${value};`;
+  }
+
+  private onValue(method: 'r' | 'w', id: number): string {
+    const value = this.names.value;
+    return `${COVERAGE_HINT}${this.guard}?${this.call(method, id, value)}:${value}`;
   }
 
   /** The return probe of a bare `return`. */

@@ -1,9 +1,15 @@
 /**
  * THE probe rule table: the one place that decides where probes go, in the
- * spirit of istanbul-lib-instrument's visitor.js. `instrument.ts` walks the
- * Babel AST generically and consults only this table (and {@link statementAction}
- * / {@link endsAbruptly}, which read it) for placement.
+ * spirit of istanbul-lib-instrument's visitor.js. Each row says, for one
+ * Babel node type, what happens there: the probes it gets in statement
+ * position (its {@link Action}), the child keys holding statement lists and
+ * brace-less bodies (probed statement by statement), a child never probed
+ * (a `with` body), whether it is a leaf, and the {@link Placement} it gets
+ * wherever it is (a function's entry and return probes, a `return`'s
+ * wrapper). `instrument.ts` walks the AST generically and applies the rows.
+ * A new kind of probe point is a new row, naming its placement.
  */
+import { coverAwait, coverFunction, coverReturn, nameMembers, type Placement } from './placements.js';
 
 /** The parts of a Babel AST node the instrumenter reads; children are looked up by key. */
 export interface Node {
@@ -34,17 +40,22 @@ export interface Rule {
   readonly list?: string;
   /** Child keys holding one statement that may lack braces: wrapped in `{ }` (same lines) and probed. */
   readonly bodies?: readonly string[];
-  /** A function: call probe at entry, return probes on its returns, implicit-return probe at the end. */
-  readonly fn?: true;
   /**
    * Child key never probed nor walked: a `with` body, where every identifier
    * (a probe's too) is looked up through the user's object first.
    */
   readonly unprobed?: string;
-  /** A `return`: its value is wrapped in the return probe. */
-  readonly ret?: true;
-  /** A class: names its members' function keys. */
-  readonly cls?: true;
+  /**
+   * What the node gets wherever the walk meets it (placements.ts), in place of
+   * the generic walk of its children: {@link coverFunction} (call probe at
+   * entry, return probes on its returns, implicit-return probe at the end),
+   * {@link coverReturn} (its value wrapped in the return probe),
+   * {@link coverAwait} (its operand wrapped in the await probe, a scheduling point),
+   * {@link nameMembers} (a class names its members' function keys).
+   */
+  readonly enter?: Placement;
+  /** A loop whose every iteration is a scheduling point when this holds (`for await`): its body starts with an await probe. */
+  readonly iterationPoint?: (node: Node) => boolean;
   /** Nothing inside to instrument: do not descend. */
   readonly leaf?: true;
 }
@@ -54,7 +65,7 @@ const ABRUPT: Rule = { statement: Action.Abrupt };
 const SKIP: Rule = { statement: Action.Skip, leaf: true };
 const LEAF: Rule = { leaf: true };
 const LOOP: Rule = { statement: Action.Line, bodies: ['body'] };
-const FUNCTION: Rule = { statement: Action.None, fn: true };
+const FUNCTION: Rule = { statement: Action.None, enter: coverFunction };
 
 /** A `declare`d declaration emits nothing. */
 const unlessDeclared = (node: Node): Action => (node.declare ? Action.Skip : Action.Line);
@@ -75,7 +86,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   TryStatement: LINE,
   // The label's probe stands for its body: nothing may sit between a label and its loop.
   LabeledStatement: LINE,
-  ReturnStatement: { statement: Action.Abrupt, ret: true },
+  ReturnStatement: { statement: Action.Abrupt, enter: coverReturn },
   ThrowStatement: ABRUPT,
   BreakStatement: { statement: Action.Abrupt, leaf: true },
   ContinueStatement: { statement: Action.Abrupt, leaf: true },
@@ -84,11 +95,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
   DoWhileStatement: LOOP,
   ForStatement: LOOP,
   ForInStatement: LOOP,
-  ForOfStatement: LOOP,
+  ForOfStatement: { ...LOOP, iterationPoint: (node) => node.await === true },
   // The statement is probed; its body is not (see Rule.unprobed). Sloppy-mode only, so never in modules.
   WithStatement: { statement: Action.Line, unprobed: 'body' },
-  ClassDeclaration: { statement: unlessDeclared, cls: true },
-  ClassExpression: { cls: true },
+  ClassDeclaration: { statement: unlessDeclared, enter: nameMembers },
+  ClassExpression: { enter: nameMembers },
   TSEnumDeclaration: { statement: (node) => (node.declare || node.const ? Action.Skip : Action.Line) },
   TSModuleDeclaration: {
     statement: (node) => (node.declare || !instantiated(node) ? Action.Skip : Action.Line),
@@ -105,6 +116,9 @@ export const RULES: Readonly<Record<string, Rule>> = {
       return declaration.type.endsWith('Declaration') ? statementAction(declaration) : Action.Line;
     },
   },
+
+  // Scheduling points: every `await` (a `for await` iteration is its loop's `iterationPoint`).
+  AwaitExpression: { enter: coverAwait },
 
   // Functions (`TSDeclareFunction`/`TSDeclareMethod` are overload signatures: skipped below).
   FunctionDeclaration: FUNCTION,
@@ -178,44 +192,6 @@ export function statementAction(node: Node): Action {
   const action = RULES[node.type]?.statement;
   if (action === undefined) return Action.Skip;
   return typeof action === 'function' ? action(node) : action;
-}
-
-/**
- * Whether a statement never completes normally, so an after-line probe (or
- * an implicit-return probe) after it would be dead code. Conservative: `false`
- * whenever unsure (loops and labels can be left by `break`).
- */
-export function endsAbruptly(node: Node): boolean {
-  // Bottom-up with an explicit stack: an else-if chain nests one level per `else if`, deeper than the call stack
-  // allows. Every answer is kept, since the walk asks again about each `if` of the chain and each block's last statement.
-  const pending = [node];
-  for (;;) {
-    const top = pending[pending.length - 1]!;
-    const parts = decidingParts(top);
-    const unknown = parts.filter((part) => !abrupt.has(part));
-    if (unknown.length > 0) {
-      pending.push(...unknown);
-      continue;
-    }
-    pending.pop();
-    const result = ABRUPT_STATEMENTS.has(top.type) || (parts.length > 0 && parts.every((part) => abrupt.get(part)));
-    abrupt.set(top, result);
-    if (pending.length === 0) return result;
-  }
-}
-
-const ABRUPT_STATEMENTS = new Set(['ReturnStatement', 'ThrowStatement', 'BreakStatement', 'ContinueStatement']);
-/** {@link endsAbruptly}'s answers, by node. */
-const abrupt = new WeakMap<Node, boolean>();
-
-/** The statements that all end abruptly when `node` does: a block's last one, both branches of an `if` with an `else`. */
-function decidingParts(node: Node): Node[] {
-  if (node.type === 'BlockStatement') {
-    const body = node.body as Node[];
-    return body.length > 0 ? [body[body.length - 1]!] : [];
-  }
-  if (node.type === 'IfStatement' && node.alternate != null) return [node.consequent as Node, node.alternate as Node];
-  return [];
 }
 
 /** A namespace emits code only when it holds a statement that does (types-only namespaces vanish). */

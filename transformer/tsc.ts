@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
 import { InstrumentDepthError, InstrumentSyntaxError } from './errors.js';
-import { instrument } from './instrument.js';
+import { instrumentWithInsertions } from './instrument.js';
 import { isStackOverflow } from './parse-on-large-stack.js';
 import { originalOffsets } from './insertion-map.js';
 import { createFileMatcher, FaultlineConfigError, type FileMatcher, nothingMatchedMessage, relativePath, resolveIncludeOptions } from './include.js';
@@ -106,21 +106,22 @@ function instrumentSourceFile(
   matcher: FileMatcher,
   report: (diagnostic: Omit<TS.Diagnostic, 'source'>) => void,
 ): TS.SourceFile {
-  let result;
+  let instrumented;
   try {
-    result = instrument(sourceFile.text, sourceFile.fileName, { root: matcher.root });
+    instrumented = instrumentWithInsertions(sourceFile.text, sourceFile.fileName, { root: matcher.root });
   } catch (error) {
     if (!(error instanceof InstrumentSyntaxError || error instanceof InstrumentDepthError)) throw error;
     const start = error instanceof InstrumentSyntaxError ? ts.getPositionOfLineAndCharacter(sourceFile, error.line - 1, error.column - 1) : 0;
     report({ category: ts.DiagnosticCategory.Error, code: TscDiagnosticCode.syntax, file: sourceFile, start, length: 1, messageText: `faultline/tsc: ${error.message}` });
     return sourceFile;
   }
+  const { result, inserted } = instrumented;
   if (result.sites.length === 0) return sourceFile;
   const scriptKind = (sourceFile as { scriptKind?: TS.ScriptKind }).scriptKind;
   const reparsed = ts.createSourceFile(sourceFile.fileName, result.code, sourceFile.languageVersion, true, scriptKind);
   let statements;
   try {
-    statements = graft(ts, context, sourceFile, reparsed, originalOffsets(sourceFile.text, result.code, result.map));
+    statements = graft(ts, context, sourceFile, reparsed, originalOffsets(result.code.length, inserted()));
   } catch (error) {
     // The graft follows TypeScript's recursive visitors, which a deeply nested file can outrun.
     if (!isStackOverflow(error)) throw error;

@@ -214,7 +214,8 @@ export async function performExecution(driver: JobDriver, job: PendingJob, retry
   try {
     const outcome = await bounded(job, bounds.maxExecutionMs, execution, () => {
       const parent = state.scope.getStore();
-      const context: ScopeContext = { traces: parent?.traces ?? [], glitches: parent?.glitches ?? [], execution };
+      // The parent's other fields stay (a race's gate: runtime/harness/race/).
+      const context: ScopeContext = { ...parent, traces: parent?.traces ?? [], glitches: parent?.glitches ?? [], execution };
       return state.scope.run(context, () => driver.perform(job, retry));
     });
     await settle(job, execution, bounds.settleTimeoutMs);

@@ -80,6 +80,18 @@ export {
   type ExecutionLabel,
 } from './harness-errors.js';
 export {
+  simulateRaces,
+  runRace,
+  type SimulateRacesOptions,
+  type RunRaceOptions,
+  type RaceRunOptions,
+  type RaceRun,
+  type RaceResult,
+  type RaceReport,
+} from './race/race.js';
+export { type Schedule, type ScheduleStep, type TimelineEntry } from './race/schedule.js';
+export { TooFewRacersError, StaleScheduleError, NoAwaitPointError, NondeterministicRaceError } from './race/errors.js';
+export {
   toJSON,
   writeReport,
   REPORT_VERSION,

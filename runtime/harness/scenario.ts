@@ -180,7 +180,8 @@ function attachRun(error: Error, run: RunRecord): void {
   Object.defineProperty(error, 'run', { value: run, configurable: true });
 }
 
-function toRecord({ job, ranAt, outcome }: Execution): ExecutionRecord {
+/** The record of one execution the perform loop (or the race scheduler) reports. @internal */
+export function toRecord({ job, ranAt, outcome }: Execution): ExecutionRecord {
   const base = { id: job.id, name: job.name, data: job.data, attempt: job.attempt, ranAt };
   if (outcome.status === 'completed') return { ...base, outcome: 'completed' };
   if (outcome.status === 'crashed') return { ...base, outcome: 'crashed', ...(outcome.retryAt ? { retryAt: outcome.retryAt } : {}) };

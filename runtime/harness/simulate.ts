@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from './clock.js';
+import { mulberry32 } from './random.js';
 import { DEFAULT_GLITCH_KINDS, factoryOf, GLITCH_KINDS, glitchKindOf } from '../../core/kinds.js';
 import { Glitch, traceSites, type GlitchFault, type GlitchKind, type TracedSite } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
@@ -305,18 +306,6 @@ export function samplePoints<T>(points: readonly T[], sample: number, seed: numb
     .slice(0, sample)
     .sort((a, b) => a - b)
     .map((index) => points[index]!);
-}
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function validate(options: SimulateOptions): SimulateOptions {

@@ -40,6 +40,7 @@ import type { JobDriver } from './driver.js';
 import { InvalidOptionError } from './harness-errors.js';
 import { writeReport } from './report.js';
 import { describeError, type RunRecord } from './scenario.js';
+import { prepareRaces, type RaceResult, type SimulateRacesOptions } from './race/race.js';
 import {
   createReport,
   prepareSimulation,
@@ -153,6 +154,70 @@ export async function describeSimulation(
     }
   });
   return prepared;
+}
+
+/** Options of {@link describeRaces}: those of `simulateRaces`, plus the per-test timeout. */
+export interface DescribeRacesOptions extends SimulateRacesOptions {
+  /** Per-test timeout in ms for the schedule tests (default: Vitest's). */
+  timeout?: number;
+}
+
+/**
+ * Explores the races now (as `simulateRaces` does: `setup` first, all while
+ * Vitest collects the file) and registers one Vitest test per schedule in a
+ * `describe(title)` block, named by the schedule
+ * (`signup#a at signup.ts:33 → signup#b to the end → signup#a to the end`), so
+ * `-t` selects schedules. Each test replays its schedule (clear, `reset`,
+ * `start`, the schedule's choices) and checks it, so a test's verdict is its
+ * own run's. `teardown` runs after the last test. Await it at the top level
+ * of a test file.
+ *
+ * @param driver - the queue, or a function creating it (called once, at collection).
+ * @returns the schedules explored at collection, with their verdicts.
+ * @throws at collection, like `simulateRaces`: TooFewRacersError, NoAwaitPointError, InvalidOptionError.
+ */
+export async function describeRaces(
+  title: string,
+  driver: JobDriver | (() => JobDriver | Promise<JobDriver>),
+  options: DescribeRacesOptions,
+): Promise<readonly RaceResult[]> {
+  const { afterAll, describe, test } = await import('vitest');
+  afterAll(() => restoreRealClock());
+  const resolved = typeof driver === 'function' ? await driver() : driver;
+  const explored: RaceResult[] = [];
+  let explorer: Awaited<ReturnType<typeof prepareRaces>>;
+  try {
+    explorer = await prepareRaces(resolved, options);
+    await options.setup?.();
+    for (let next = await explorer.next(); next !== undefined; next = await explorer.next()) explored.push(next);
+  } catch (error) {
+    await options.teardown?.();
+    throw error;
+  } finally {
+    restoreRealClock();
+  }
+  const names = new Map<string, number>();
+  describe(title, () => {
+    for (const result of explored) {
+      const seen = (names.get(result.name) ?? 0) + 1;
+      names.set(result.name, seen);
+      test(
+        seen === 1 ? result.name : `${result.name} (${seen})`,
+        async () => {
+          let replayed: RaceResult;
+          try {
+            replayed = await explorer.replay(result.schedule);
+          } finally {
+            restoreRealClock();
+          }
+          if (!replayed.passed) throw new ScenarioFailedError(replayed.name, replayed.error, replayed.run);
+        },
+        options.timeout,
+      );
+    }
+    if (options.teardown !== undefined) afterAll(() => options.teardown?.());
+  });
+  return explored;
 }
 
 /**

@@ -35,7 +35,7 @@ export function installHost(): RuntimeState {
   let host = global[GLOBAL_NAME];
   if (typeof host !== 'object' || host === null) {
     // The stub's properties in the stub's order (attachProbes fills in the methods), so every host has one shape.
-    host = { on: 0, n: 0, q: undefined, b: Object.create(null), file: null, l: null, a: null, c: null, r: null } as unknown as HostWithState;
+    host = { on: 0, n: 0, q: undefined, b: Object.create(null), file: null, l: null, a: null, c: null, r: null, w: null } as unknown as HostWithState;
     global[GLOBAL_NAME] = host;
   }
   if (typeof host.n !== 'number') host.n = 0;
@@ -89,11 +89,26 @@ function attachProbes(state: RuntimeState): void {
     return value;
   }
 
+  // Outside a race an await point only traces and stamps, and the await sees its own operand.
+  function w<T>(id: number, value: T): T | Promise<Awaited<T>> {
+    if (state.marks[id] !== state.epoch) return awaitSlowPath(state, id, value, w);
+    return value;
+  }
+
   host.file = file;
   host.l = l;
   host.a = a;
   host.c = c;
   host.r = r;
+  host.w = w;
+}
+
+/** An await point not marked for this epoch: recorded like any probe, then parked if a race runs its execution. */
+function awaitSlowPath<T>(state: RuntimeState, id: number, value: T, probe: Function): T | Promise<Awaited<T>> {
+  // No glitch covers an await site (it has no glitch kind): this throws only in a crashed execution, as every probe does.
+  probeSlowPath(state, id, NO_VALUE, probe);
+  const race = state.scope.getStore()?.race;
+  return race === undefined ? value : race.park(id, value);
 }
 
 /**

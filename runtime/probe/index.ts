@@ -6,7 +6,7 @@
  */
 export { runtimeState } from './host.js';
 export { siteInfo } from './registry.js';
-export { newEpoch, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from './state.js';
+export { newEpoch, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution, type RaceGate } from './state.js';
 export { withGlitch, resolveGlitch, crashOf } from './arm.js';
 export { Glitch, firingOutcome, type GlitchKind, type GlitchFault, type RaiseInput } from './glitch.js';
 export type { Matcher } from './matchers.js';

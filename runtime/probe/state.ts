@@ -101,12 +101,27 @@ export interface TrackedExecution {
   crash(signal: Error): void;
 }
 
+/**
+ * The race scheduler's side of one racing job execution (runtime/harness/race/):
+ * where the execution's await points park.
+ */
+export interface RaceGate {
+  /**
+   * At await site `id`, about to await `value`: what the await awaits instead,
+   * a promise settling like `value` once the scheduler lets the execution go
+   * on, or `value` itself when the race is over.
+   */
+  park<T>(id: number, value: T): T | Promise<Awaited<T>>;
+}
+
 /** What the async context of a traced or armed run, or of a job execution, carries. */
 export interface ScopeContext {
   readonly traces: readonly ActiveTrace[];
   readonly glitches: readonly ArmedGlitch[];
   /** The job execution this context belongs to, while the perform loop runs one. */
   readonly execution?: TrackedExecution;
+  /** The race this execution runs in, while a race scheduler runs it. */
+  readonly race?: RaceGate;
 }
 
 export interface RuntimeState {

@@ -4,7 +4,7 @@ import { isFunctionSite, isTraced, siteKindOf, type SiteKind, type TracedKind } 
 import { siteInfo, siteKey } from './registry.js';
 import { newEpoch, updateOn, type ActiveTrace, type RuntimeState, type ScopeContext } from './state.js';
 
-/** A traced point: `line` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
+/** A traced point: `line` and `await` `"<file>:<line>"`, or `call` / `return` `"<file>:<fnKey>"`. */
 export interface TracedEvent {
   kind: TracedKind;
   key: string;

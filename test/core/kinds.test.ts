@@ -30,7 +30,7 @@ describe('the KINDS table', () => {
   });
 
   it('derives the protocol site codes and their inverse', () => {
-    expect(SiteCode).toEqual({ line: 0, after: 1, call: 2, return: 3 });
+    expect(SiteCode).toEqual({ line: 0, after: 1, call: 2, return: 3, await: 4 });
     for (const row of KINDS) {
       expect(siteKindOf(row.code)).toBe(row.site);
       expect(kindOfCode(row.code)).toBe(row);
@@ -42,7 +42,8 @@ describe('the KINDS table', () => {
     expect(GLITCH_KINDS).toEqual(['before-line', 'after-line', 'before-call', 'before-return']);
     expect(DEFAULT_GLITCH_KINDS).toEqual(['before-line', 'before-call', 'before-return']);
     expect(GLITCH_KINDS.map(siteOfGlitch)).toEqual(['line', 'after', 'call', 'return']);
-    expect(KINDS.map((row) => glitchKindOf(row.site))).toEqual(GLITCH_KINDS);
+    // The await point (a race's scheduling point) has no glitch kind.
+    expect(KINDS.map((row) => glitchKindOf(row.site))).toEqual([...GLITCH_KINDS, undefined]);
   });
 
   it('names each glitch kind\'s Glitch factory, which makes a glitch of that kind', () => {
@@ -53,11 +54,11 @@ describe('the KINDS table', () => {
   });
 
   it('says which keys name lines and which name functions, and which kinds trace reports', () => {
-    expect(LINE_SITE_KINDS).toEqual(['line', 'after']);
+    expect(LINE_SITE_KINDS).toEqual(['line', 'after', 'await']);
     expect(FUNCTION_SITE_KINDS).toEqual(['call', 'return']);
-    expect(KINDS.map((row) => isFunctionSite(row.code))).toEqual([false, false, true, true]);
+    expect(KINDS.map((row) => isFunctionSite(row.code))).toEqual([false, false, true, true, false]);
     expect(GLITCH_KINDS.filter(isLineGlitch)).toEqual(['before-line', 'after-line']);
-    expect(KINDS.map((row) => row.site).filter(isTraced)).toEqual(['line', 'call', 'return']);
+    expect(KINDS.map((row) => row.site).filter(isTraced)).toEqual(['line', 'call', 'return', 'await']);
   });
 
   it('lets the protocol decode exactly the codes the table has', () => {

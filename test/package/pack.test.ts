@@ -15,12 +15,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packFaultline, repo } from './support.js';
 
 const entries: Record<string, string[]> = {
-  faultline: ['Glitch', 'TransientError', 'GlitchNotExecutedError', 'trace', 'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate'],
+  faultline: ['Glitch', 'TransientError', 'GlitchNotExecutedError', 'trace', 'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate', 'simulateRaces', 'runRace'],
   'faultline/transformer': ['instrument'],
   'faultline/tsc': ['default'],
   'faultline/vite': ['default'],
   'faultline/jest': [],
-  'faultline/vitest': [],
+  'faultline/vitest': ['describeSimulation', 'describeRaces'],
   'faultline/workflow': ['executeWorkflow', 'openStore', 'WorkflowDefinitionMismatchError', 'DuplicateStepError', 'SerializationError', 'WorkflowLockedError', 'StoreClosedError', 'StoreConnectionError', 'workflowJob', 'workflowProcessor', 'InvalidQueueJobError', 'FaultlineError'],
   'faultline/bullmq': ['bullmqDriver', 'workflowJob'],
   'faultline/pg-boss': ['pgBossDriver', 'workflowJob'],
@@ -39,6 +39,8 @@ const exactly: Record<string, string[]> = {
     'CrashSignal', 'CrashOutsideJobError', 'GlitchFaultError', 'GlitchRunError', 'JobStalledError',
     // the queue, the perform loop, scenarios and simulations
     'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate', 'restoreRealClock', 'toMilliseconds',
+    // races
+    'simulateRaces', 'runRace', 'TooFewRacersError', 'StaleScheduleError', 'NoAwaitPointError', 'NondeterministicRaceError',
     // retry policies for MemoryQueue's `retry` option
     'bullmq', 'pgBoss', 'graphileWorker', 'retryPresets',
     // the JSON report

@@ -14,6 +14,8 @@ const TRANSFER_EVENTS = [
   { kind: 'line', key: `${BANK}:10` },
   { kind: 'return', key: `${BANK}:debit` },
   { kind: 'line', key: `${BANK}:5` },
+  // The await point, once its operand (`pause()`) was evaluated.
+  { kind: 'await', key: `${BANK}:5` },
   { kind: 'line', key: `${BANK}:6` },
   { kind: 'call', key: `${BANK}:credit` },
   { kind: 'line', key: `${BANK}:13` },
@@ -58,6 +60,7 @@ describe('trace', () => {
     expect(events.map((e) => `${e.kind} ${e.key.slice(BANK.length + 1)}`)).toEqual([
       'call settle',
       'line 25',
+      'await 25',
       'line 26',
       'line 27',
       'call debit',

@@ -6,6 +6,12 @@
  * on its statement's line. Each file is an ES module (or CommonJS, `.cjs`)
  * exporting `run`, except `*.script.js`: classic scripts, run with
  * `vm.runInThisContext`.
+ *
+ * Each form's sites are pinned in `corpus-sites/<form>.sites` (line:column,
+ * kind, function key, the source from there): a placement change fails the
+ * form's test with a diff and shows up in review. After a deliberate change,
+ * rewrite them with `npx vitest run test/transformer/corpus.test.ts -u` and
+ * read the diff.
  */
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +22,7 @@ import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrument, type ProbeSite } from '../../transformer/index.js';
 import { parseOnLargeStack } from '../../transformer/parse-on-large-stack.js';
-import { decodeSites } from '../../core/protocol.js';
+import { decodeSites, SiteCode } from '../../core/protocol.js';
 import { deepParentheses, longLineModule } from '../../fixtures/generated-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -142,7 +148,7 @@ function statementStarts(code: string, file: string): Set<string> {
 /** The 1-based line of the probe call for `site` in the instrumented code. */
 function probeLine(code: string, site: ProbeSite): number {
   // The base is a module's `__fl$b` (or `__fl<k>$b`) or a classic script's `…b["key"]`.
-  const method = { line: 'l', after: 'a', call: 'c', return: 'r' }[site.kind];
+  const method = { line: 'l', after: 'a', call: 'c', return: 'r', await: 'w' }[site.kind];
   const index = code.search(new RegExp(`\\.${method}\\((?:__fl\\d*\\$b|(?:globalThis\\.)?__faultline\\.b\\["[^"]*"\\])\\+${site.id}[,)]`));
   expect(index, `probe ${site.id} (${site.kind}) is emitted`).toBeGreaterThanOrEqual(0);
   return code.slice(0, index).split('\n').length;
@@ -153,18 +159,25 @@ describe('syntax corpus, plain vs instrumented', () => {
     expect(forms.length).toBeGreaterThanOrEqual(40);
   });
 
-  test.each(forms)('%s', (form) => {
+  test('every expected-sites file belongs to a form', () => {
+    const orphans = readdirSync(path.join(import.meta.dirname, 'corpus-sites')).filter((file) => !forms.includes(file.replace(/\.sites$/, '')));
+    expect(orphans, 'corpus-sites/ files whose form is gone').toEqual([]);
+  });
+
+  test.each(forms)('%s', async (form) => {
     const source = sourceOf(form);
     const result = results.get(form)!;
     expect(result.code.split('\n').length).toBe(source.split('\n').length);
     expect(result.sites.length).toBeGreaterThan(0);
     expect(result.sites.every((site) => site.file === `fixtures/corpus/${form}`)).toBe(true);
+    await expect(listSites(form, source, result.sites), `sites of ${form}`).toMatchFileSnapshot(`corpus-sites/${form}.sites`);
 
     // Each probe sits on the line its site names; line/after sites name a statement's start.
     const starts = statementStarts(source, form);
     for (const site of result.sites) {
       const line = probeLine(result.code, site);
-      if (site.kind === 'after') expect(line).toBeGreaterThanOrEqual(site.line);
+      // An await site names its `await` keyword; the probe call follows the operand, which may end lines later.
+      if (site.kind === 'after' || site.kind === 'await') expect(line).toBeGreaterThanOrEqual(site.line);
       else expect(line, `${site.kind} probe ${site.id}`).toBe(site.line);
       if (site.kind === 'line' || site.kind === 'after') {
         expect(starts.has(`${site.line}:${site.column}`), `site ${site.id} at ${site.line}:${site.column} starts a statement`).toBe(true);
@@ -180,10 +193,27 @@ describe('syntax corpus, plain vs instrumented', () => {
     // No runtime was loaded: the stub host registered this file's sites and stayed idle.
     expect(instrumented.host?.on).toBe(0);
     const registration = instrumented.host!.q.find((entry) => entry[0] === `fixtures/corpus/${form}`);
-    expect(registration && decodeSites(registration[2], registration[1])).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, kindCode(s.kind)] : [s.line, kindCode(s.kind), s.fn])));
+    expect(registration && decodeSites(registration[2], registration[1])).toEqual(result.sites.map((s) => (s.fn === undefined ? [s.line, SiteCode[s.kind]] : [s.line, SiteCode[s.kind], s.fn])));
   });
 });
 
-function kindCode(kind: ProbeSite['kind']): number {
-  return { line: 0, after: 1, call: 2, return: 3 }[kind];
+/** How much source a site row shows around its position (long-line.js is one 3 MB line). */
+const BEFORE = 24;
+const AFTER = 32;
+
+/**
+ * The expected-sites listing of one form: one row per site in emission order,
+ * `line:column kind [function]`, then its source line around that position,
+ * marked `‸`, so a reviewer sees where each probe runs.
+ */
+function listSites(form: string, source: string, sites: readonly ProbeSite[]): string {
+  const lines = source.split('\n');
+  const rows = sites.map((site) => {
+    const text = lines[site.line - 1]!;
+    const before = text.slice(Math.max(0, site.column - BEFORE), site.column);
+    const after = text.slice(site.column, site.column + AFTER);
+    const excerpt = `${site.column > BEFORE ? '…' : ''}${before}‸${after}${text.length > site.column + AFTER ? '…' : ''}`;
+    return `${`${site.line}:${site.column}`.padEnd(8)} ${`${site.kind} ${site.fn ?? ''}`.padEnd(28)} | ${excerpt.trim()}`;
+  });
+  return [`# fixtures/corpus/${form}: line:column kind [function] | source, ‸ at the site`, ...rows, ''].join('\n');
 }

@@ -1,0 +1,79 @@
+/**
+ * Child of bench/races.ts: explores races on MemoryQueue in a fresh process
+ * (instrumented by the Node hook) and prints what it measured as one JSON line.
+ * `signup`: the two-signup race (fixtures/jobs/signup-race.ts) on a SQLite
+ * table, explored `rounds` times; each round's time against `rounds` clean
+ * sequential performs of the same two jobs. `points`: two `segments` jobs of
+ * `points` await points each, schedules with up to one preemption.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryQueue, performAllJobs, simulateRaces } from 'faultline';
+import { openStore } from 'faultline/workflow';
+import { createCustomers, signUp } from '../../fixtures/jobs/signup-race.js';
+import { segments } from '../../fixtures/jobs/segments.js';
+import { childArgs } from './child.js';
+
+export type RacesArgs = { mode: 'signup'; rounds: number } | { mode: 'points'; points: number; rounds: number };
+export interface RacesResult {
+  schedules: number;
+  ms: number;
+  /** Clean sequential runs of the same jobs (signup: reset + start + performAllJobs), ms per run. */
+  cleanRunMs: number;
+}
+
+const args = childArgs<RacesArgs>();
+const queue = new MemoryQueue();
+let result: RacesResult;
+if (args.mode === 'signup') {
+  const store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'bench-races-')), 'races.db')}`);
+  await createCustomers(store);
+  queue.define('signup', signUp(store));
+  const start = async () => {
+    await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'a' });
+    await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'b' });
+  };
+  // The naive signup touches only the customers table: that is all its reset needs (the workflow tables stay empty).
+  const options = { reset: () => store.db.deleteFrom('customers').execute(), start, check: () => {} };
+  await simulateRaces(queue, options); // warm-up
+  let schedules = 0;
+  let ms = 0;
+  let cleanMs = 0;
+  for (let round = 0; round < args.rounds; round++) {
+    const t0 = performance.now();
+    schedules += (await simulateRaces(queue, options)).schedules.length;
+    ms += performance.now() - t0;
+    const t1 = performance.now();
+    await queue.clear();
+    await options.reset();
+    await start();
+    await performAllJobs(queue);
+    cleanMs += performance.now() - t1;
+  }
+  await store.close();
+  result = { schedules, ms, cleanRunMs: cleanMs / args.rounds };
+} else {
+  queue.define('seg', segments);
+  const points = args.points;
+  const start = async () => {
+    await queue.enqueue('seg', { points }, { jobId: 'a' });
+    await queue.enqueue('seg', { points }, { jobId: 'b' });
+  };
+  await simulateRaces(queue, { start, check: () => {}, preemptions: 1 });
+  let schedules = 0;
+  let ms = 0;
+  let cleanMs = 0;
+  for (let round = 0; round < args.rounds; round++) {
+    const t0 = performance.now();
+    schedules += (await simulateRaces(queue, { start, check: () => {}, preemptions: 1, schedules: 1000 })).schedules.length;
+    ms += performance.now() - t0;
+    const t1 = performance.now();
+    await queue.clear();
+    await start();
+    await performAllJobs(queue);
+    cleanMs += performance.now() - t1;
+  }
+  result = { schedules, ms, cleanRunMs: cleanMs / args.rounds };
+}
+console.log(JSON.stringify(result));
