@@ -13,6 +13,7 @@ export {
   trace,
   TransientError,
   CrashSignal,
+  CrashOutsideJobError,
   GlitchFaultError,
   GlitchNotExecutedError,
   GlitchKeyError,

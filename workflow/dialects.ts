@@ -3,6 +3,7 @@
  * {@link StoreDialect} (see store-dialect.ts). Drivers are imported lazily so a SQLite
  * user never needs `pg`, and a Postgres user never loads the native module.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { resolve as resolvePath } from 'node:path';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
@@ -135,7 +136,7 @@ async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: nu
   // allowExitOnIdle unrefs the idle timer a released connection starts: that
   // timer is the pool's housekeeping, not work of the job whose query released
   // it, so the harness must not wait for it (nor should it keep a process alive).
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true });
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true, Client: poolOwnedClient(pg) });
   pool.on('connect', usePreparedStatements);
   await connectOnce(pool, url, connectTimeoutMs);
   // Kysely awaits onCreateConnection on each new connection before its first statement: the server refuses any write.
@@ -145,6 +146,26 @@ async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: nu
   // A read-only store runs no executions, so it holds no leases to renew.
   bindDialect(db, postgresDialect);
   return { db, close: () => dialect.close(), connections, ...(readOnly ? {} : { renewal: { postgres: url, connectTimeoutMs } }) };
+}
+
+/**
+ * The pool's client class, whose connections are opened in the async context
+ * the store was opened in, not in that of the job whose query happened to need
+ * a new one. A connection is the pool's: it outlives every job, and pg keeps a
+ * promise pending for as long as its socket is open (its protocol parser's).
+ * Opened inside a job, that promise — and every callback of the socket — would
+ * belong to the job: the harness would count it as the job's leftover work,
+ * and a crashed job would own a connection the pool hands to the next one.
+ */
+function poolOwnedClient(pg: typeof import('pg')): new () => import('pg').Client {
+  const Client = pg.default?.Client ?? pg.Client;
+  const opener = new AsyncResource('faultline.PoolConnection');
+  const connect = Client.prototype.connect as (...args: unknown[]) => unknown;
+  class PoolOwnedClient extends Client {}
+  (PoolOwnedClient.prototype as { connect: unknown }).connect = function (this: import('pg').Client, ...args: unknown[]) {
+    return opener.runInAsyncScope(connect, this, ...args);
+  };
+  return PoolOwnedClient;
 }
 
 /**

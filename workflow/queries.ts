@@ -184,6 +184,9 @@ export async function createStartedExecution(db: Executor, e: NewExecution, firs
 /**
  * Takes the lease of an unfinished execution if nobody holds it or the
  * holder's lease expired (one atomic conditional UPDATE); true on success.
+ * A lease that expires at T is held until just before T and free at T: a
+ * queue that re-delivers a dead worker's job after a stall timeout equal to
+ * the lease (BullMQ's 30 s and the default 30 s lease) finds it free.
  */
 export async function acquireLease(db: Executor, id: string, owner: string, now: number, leaseExpiresAt: number): Promise<boolean> {
   const result = await db
@@ -191,7 +194,7 @@ export async function acquireLease(db: Executor, id: string, owner: string, now:
     .set((eb) => ({ lease_owner: owner, lease_expires_at: leaseExpiresAt, status: 'running', attempts: eb('attempts', '+', 1), updated_at: now }))
     .where('id', '=', id)
     .where('status', '!=', 'finished')
-    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]))
+    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<=', now)]))
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }

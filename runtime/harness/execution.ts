@@ -52,6 +52,13 @@ interface Work {
   readonly site: number;
   readonly timer?: TimerHandle;
   readonly promise?: WeakRef<Promise<unknown>>;
+  /** A queued tick or microtask: Node reads its `callback` when it runs. */
+  readonly callback?: Callback;
+}
+
+/** What Node's TickObject and queueMicrotask's resource hold: the callback they will call. */
+interface Callback {
+  callback?: (...args: unknown[]) => unknown;
 }
 
 /** What Node's Timeout and Immediate objects expose: `_destroyed` once fired (not repeating) or cleared. */
@@ -86,7 +93,7 @@ class Execution implements TrackedExecution {
   crash(signal: Error): void {
     if (this.crashed !== undefined) return;
     this.crashed = signal;
-    for (const work of this.live.values()) abandon(work);
+    for (const work of this.live.values()) abandon(work, signal);
   }
 }
 
@@ -99,10 +106,17 @@ let abandoning = false;
 const forgotten = new FinalizationRegistry<number>((asyncId) => end(asyncId));
 const ignore = (): void => {};
 
-/** What a crash does to one piece of its execution's work (see {@link Execution}). */
-function abandon(work: Work): void {
+/**
+ * What a crash does to one piece of its execution's work (see {@link Execution}).
+ * A queued tick or microtask cannot be cancelled, and may be a library's own
+ * bookkeeping (a pool handing a connection on): it still runs, but the crash
+ * signal an instrumented callback throws at its first probe is dropped there
+ * instead of surfacing as an uncaught exception nobody can catch.
+ */
+function abandon(work: Work, signal: Error): void {
   if (work.type === 'Timeout') clearTimeout(work.timer as unknown as NodeJS.Timeout);
   else if (work.type === 'Immediate') clearImmediate(work.timer as unknown as NodeJS.Immediate);
+  else if (work.callback !== undefined) dropSignalOf(work.callback, signal);
   const promise = work.promise?.deref();
   if (promise === undefined) return;
   abandoning = true;
@@ -111,6 +125,27 @@ function abandon(work: Work): void {
   } finally {
     abandoning = false;
   }
+}
+
+/** Makes `queued`'s callback swallow `signal` (its other errors still surface as Node would surface them). */
+function dropSignalOf(queued: Callback, signal: Error): void {
+  const wrap = (callback: Callback['callback']) =>
+    callback &&
+    function (this: unknown, ...args: unknown[]): unknown {
+      try {
+        return callback.apply(this, args);
+      } catch (error) {
+        if (error !== signal) throw error;
+        return undefined;
+      }
+    };
+  if (queued.callback !== undefined) {
+    queued.callback = wrap(queued.callback);
+    return;
+  }
+  // queueMicrotask sets the callback after its resource's init: wrap it as it is set.
+  let callback: Callback['callback'];
+  Object.defineProperty(queued, 'callback', { configurable: true, enumerable: true, get: () => callback, set: (value: Callback['callback']) => void (callback = wrap(value)) });
 }
 
 /**
@@ -128,14 +163,15 @@ const hook = createHook({
     if (!(execution instanceof Execution) || !(execution.open || execution.lingering)) return;
     const timer = type === 'Timeout' || type === 'Immediate' ? (resource as TimerHandle) : undefined;
     const promise = type === 'PROMISE' ? new WeakRef(resource as Promise<unknown>) : undefined;
-    const work: Work = { type, site: execution.site, ...(timer ? { timer } : {}), ...(promise ? { promise } : {}) };
+    const callback = type === 'TickObject' || type === 'Microtask' ? (resource as Callback) : undefined;
+    const work: Work = { type, site: execution.site, ...(timer ? { timer } : {}), ...(promise ? { promise } : {}), ...(callback ? { callback } : {}) };
     execution.live.set(asyncId, work);
     owners.set(asyncId, execution);
-    if (execution.crashed !== undefined && promise) {
+    if (execution.crashed !== undefined && (promise || callback)) {
       // Made after the crash, by uninstrumented code it was in: its rejection is the crash's, seen by nobody.
       // (A timer made now is left alone: clearing one inside its own init would corrupt Node's timer list.)
-      forgotten.register(resource as object, asyncId);
-      abandon(work);
+      if (promise) forgotten.register(resource as object, asyncId);
+      abandon(work, execution.crashed);
     }
   },
   promiseResolve: end,

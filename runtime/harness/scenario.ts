@@ -95,6 +95,10 @@ export async function runScenario(driver: JobDriver, options: ScenarioOptions): 
   const run = await recordRun(driver, glitch.toString(), start, options, (body) => withGlitch(glitch, body), glitch);
   if (!glitch.executed) throw new GlitchNotExecutedError(glitch);
   const fired = firingOutcome(glitch);
+  if (fired && 'misplaced' in fired) {
+    attachRun(fired.misplaced, run);
+    throw fired.misplaced;
+  }
   if (fired && 'runFailed' in fired) {
     const error = new GlitchRunError(glitch, fired.runFailed);
     attachRun(error, run);
@@ -171,7 +175,7 @@ export function failIfJobFailed(run: RunRecordImpl, options: RunOptions): void {
   throw error;
 }
 
-function attachRun(error: RunFailedError, run: RunRecord): void {
+function attachRun(error: Error, run: RunRecord): void {
   // Not enumerable: test runners would print the whole record again under the message.
   Object.defineProperty(error, 'run', { value: run, configurable: true });
 }

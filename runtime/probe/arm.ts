@@ -1,5 +1,5 @@
 /** `withGlitch`: arm one glitch for one async context (internal, used by the harness). */
-import { CrashSignal, TransientError } from './errors.js';
+import { CrashOutsideJobError, CrashSignal, TransientError } from './errors.js';
 import { glitchCondition, glitchFault, setExecuted, setFiringOutcome, type FaultSpec, type Glitch } from './glitch.js';
 import { disarmSites, runtimeState } from './host.js';
 import { coversSite, resolveCachedKey, type ResolvedKey } from './keys.js';
@@ -84,9 +84,15 @@ function faultOf(glitch: Glitch, spec: FaultSpec, running: Promise<unknown>[]): 
     case 'crash':
       return (probe, context) => {
         setExecuted(glitch, true);
+        if (context.execution === undefined) {
+          // A misuse, not the glitch's outcome: the run rejects with it even if the code caught it.
+          const misplaced = withStackAt(new CrashOutsideJobError(glitch), probe);
+          setFiringOutcome(glitch, { misplaced });
+          throw misplaced;
+        }
         const signal = withStackAt(withoutStack(() => new CrashSignal(glitch)), probe);
         setFiringOutcome(glitch, { threw: signal });
-        context.execution?.crash(signal);
+        context.execution.crash(signal);
         throw signal;
       };
     case 'run':
@@ -137,8 +143,8 @@ function disarm(state: RuntimeState, armed: ArmedGlitch): void {
 
 /**
  * The crash signal of the job execution running in the current async
- * context, or `error` itself when it is one (a driver used outside the
- * perform loop); undefined when nothing crashed. Drivers ask it to tell a
+ * context, or `error` itself when it is one (code between the job and the
+ * driver may have lost the async context); undefined when nothing crashed. Drivers ask it to tell a
  * dead worker from a failed job.
  */
 export function crashOf(error: unknown): Error | undefined {

@@ -108,3 +108,19 @@ export class CrashSignal extends FaultlineError {
   }
 }
 brandClass(CrashSignal, 'CrashSignal');
+
+/**
+ * A crash glitch that fired outside any job execution — in a scenario's
+ * `start`, say, the code that enqueues. A crash kills a worker in the middle
+ * of a job, so it fires only inside job executions; the code around them is
+ * the test's own and has no worker to kill.
+ */
+export class CrashOutsideJobError extends FaultlineError {
+  constructor(readonly glitch: Glitch) {
+    super(
+      `faultline: crash glitch ${glitch} fired outside any job execution (in the scenario's start, or other code the perform loop does not run as a job): ` +
+        `a crash fires only inside job executions, where it kills the worker; glitch the enqueuing code with a transient or raise fault instead`,
+    );
+  }
+}
+brandClass(CrashOutsideJobError, 'CrashOutsideJobError');

@@ -47,7 +47,11 @@ interface GlitchSlots {
 }
 
 /** What the latest firing of a glitch did: the error it threw, or the failure of its `run` function. */
-export type FiringOutcome = { readonly threw: unknown } | { readonly runFailed: unknown };
+export type FiringOutcome =
+  | { readonly threw: unknown }
+  | { readonly runFailed: unknown }
+  /** A crash that fired outside any job execution: the run rejects with it, whoever caught it. */
+  | { readonly misplaced: Error };
 
 /**
  * A point in instrumented code where an armed glitch fires, once: by default

@@ -14,6 +14,7 @@ export { trace, traceSites, type TracedEvent, type TracedSite } from './trace.js
 export {
   TransientError,
   CrashSignal,
+  CrashOutsideJobError,
   GlitchFaultError,
   GlitchNotExecutedError,
   GlitchKeyError,

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
+  CrashOutsideJobError,
   CrashSignal,
   Glitch,
   GlitchFaultError,
@@ -26,7 +27,7 @@ import {
   type JobHandler,
   type Scenario,
 } from '../../runtime/index.js';
-import { account, forks, guarded, log, startsTimer, waitsForGate, withdraw } from '../../fixtures/jobs/faults.js';
+import { account, forks, guarded, log, queuesCallbacks, startsTimer, waitsForGate, withdraw } from '../../fixtures/jobs/faults.js';
 import { runtimeState } from '../../runtime/probe/index.js';
 import { locks, posted, settleAccount } from '../../fixtures/jobs/locked.js';
 
@@ -222,6 +223,42 @@ describe('crash', () => {
 
     const boss = oneJob(guarded, { retry: pgBoss({ retryLimit: 0 }) });
     await expect(runScenario(boss.queue, { glitch: glitch(), start: boss.start })).rejects.toThrow(/expired in active state with no retries left/);
+  });
+
+  test('a crash fires only inside job executions: one reached in start rejects the run with CrashOutsideJobError, even when start caught it', async () => {
+    const glitch = () => Glitch.beforeLine(marked(FAULTS, 'guarded-after-tick')).crash();
+    const queue = new MemoryQueue().define('job', withdraw);
+    // guarded's own catch sees the error and swallows it; the run rejects all the same.
+    const rejection = runScenario(queue, { glitch: glitch(), start: async () => (await guarded(), queue.enqueue('job', { amount: 10 })) });
+    await expect(rejection).rejects.toBeInstanceOf(CrashOutsideJobError);
+    const error = (await rejection.catch((e: unknown) => e)) as CrashOutsideJobError;
+    expect(error.message).toMatch(/crash glitch crash before-line fixtures\/jobs\/faults\.ts:\d+ fired outside any job execution .*a crash fires only inside job executions/);
+    expect(error.glitch.fault).toBe('crash');
+    expect(log).toEqual(['try', 'catch', 'finally']);
+    // The job start enqueued still ran, once; nothing crashed.
+    expect(account.balance).toBe(90);
+    expect((error as unknown as { run: Scenario }).run.performed.map((p) => p.outcome)).toEqual(['completed']);
+  });
+
+  test('a tick and a microtask it queued before the crash run none of its code and raise no uncaught exception', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    // Vitest's own listener would fail the file on one; this one lets the test say what happened.
+    const listeners = process.rawListeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { queue, start } = oneJob(queuesCallbacks);
+      const scenario = await runScenario(queue, { glitch: Glitch.afterLine(marked(FAULTS, 'callbacks-queued')).crash(), start, settleTimeoutMs: 200 });
+      expect(scenario.performed.map((p) => p.outcome)).toEqual(['crashed', 'completed']);
+      await new Promise((resolve) => setImmediate(resolve));
+      // The crashed execution's callbacks stopped at their first probe; the re-delivered one's ran.
+      expect(log).toEqual(['queued', 'queued', 'microtask', 'tick']);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      for (const listener of listeners) process.on('uncaughtException', listener as (error: Error) => void);
+    }
   });
 
   test('the continuation of work it started never runs, and nothing is reported as leftover or unhandled', async () => {

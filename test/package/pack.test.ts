@@ -36,7 +36,7 @@ const exactly: Record<string, string[]> = {
     // glitches and tracing
     'Glitch', 'trace', 'TransientError', 'GlitchNotExecutedError', 'GlitchKeyError', 'GlitchKeyTypeError', 'UnknownGlitchKeyError', 'AmbiguousGlitchKeyError',
     // faults beyond a transient error
-    'CrashSignal', 'GlitchFaultError', 'GlitchRunError', 'JobStalledError',
+    'CrashSignal', 'CrashOutsideJobError', 'GlitchFaultError', 'GlitchRunError', 'JobStalledError',
     // the queue, the perform loop, scenarios and simulations
     'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate', 'restoreRealClock', 'toMilliseconds',
     // races

@@ -14,6 +14,7 @@ import {
   type WorkflowBuilder,
   type WorkflowStore,
 } from '../../workflow/index.js';
+import { restoreRealClock, setVirtualTime } from '../../runtime/harness/clock.js';
 import { makeTarget, unique, type Target, type TargetKind } from './support/targets.js';
 
 class Boom extends Error {}
@@ -348,6 +349,28 @@ describe.each<TargetKind>(['sqlite', 'postgres', 'pglite'])('workflow behaviours
     await takeLease(Date.now() - 1);
     expect((await run(name, define)).status).toBe('halted');
     expect(seen).toEqual([false, true]);
+  });
+
+  it('holds a lease that expires at T until just before T and frees it at T (virtual clock, to the millisecond)', async () => {
+    const name = unique('boundary');
+    const define = (w: WorkflowBuilder) => w.step('a', (s) => s.halt());
+    const first = await run(name, define);
+    const T = Date.UTC(2030, 0, 1);
+    const deadHolder = () =>
+      store.db.updateTable('faultline_executions').set({ lease_owner: 'dead-worker', lease_expires_at: T, status: 'running' }).where('id', '=', first.executionId).execute();
+    try {
+      await deadHolder();
+      setVirtualTime(T - 1);
+      const locked = await run(name, define).catch((e: unknown) => e);
+      expect(locked).toBeInstanceOf(WorkflowLockedError);
+      expect((locked as WorkflowLockedError).leaseExpiresAt?.getTime()).toBe(T);
+      setVirtualTime(T);
+      expect((await run(name, define)).status).toBe('halted');
+      const row = await store.db.selectFrom('faultline_executions').select(['lease_owner', 'status']).where('id', '=', first.executionId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ lease_owner: null, status: 'halted' });
+    } finally {
+      restoreRealClock();
+    }
   });
 
   it('fails a step whose lease was taken over with LeaseLostError, recording no success', async () => {

@@ -13,6 +13,10 @@
  * - DOGFOOD_FAULTS: comma-separated faults to try at every point (default
  *   `transient`; `transient,crash` adds a crash of the worker there, so the
  *   engine's own catch and finally do not run and its lease must run out);
+ * - DOGFOOD_CRASH_SAMPLE: also run this many crash scenarios per workflow and
+ *   store (seeded; `all` for every point), a simulation of its own recorded
+ *   as `<store> <workflow> crash` (`npm test` runs a sample, `npm run soak`
+ *   every crash through DOGFOOD_FAULTS);
  * - DOGFOOD_SEED: seed of the sample (default {@link DEFAULT_SEED});
  * - DOGFOOD_POSTGRES_URL: a Postgres server; the run also covers a Postgres store
  *   (SQLite and in-memory PGlite stores are always covered);
@@ -38,7 +42,19 @@ const DEFAULT_SEED = 20_240_611;
 const SAMPLE = process.env.DOGFOOD_SAMPLE && process.env.DOGFOOD_SAMPLE !== 'all' ? Number(process.env.DOGFOOD_SAMPLE) : undefined;
 const SEED = Number(process.env.DOGFOOD_SEED ?? DEFAULT_SEED);
 const POSTGRES_URL = process.env.DOGFOOD_POSTGRES_URL;
-const FAULTS = (process.env.DOGFOOD_FAULTS ?? 'transient').split(',') as ('transient' | 'crash')[];
+const FAULTS = (process.env.DOGFOOD_FAULTS ?? 'transient').split(',') as Fault[];
+const CRASH_SAMPLE = sampleOf(process.env.DOGFOOD_CRASH_SAMPLE);
+
+type Fault = 'transient' | 'crash';
+
+/** A sample size from the environment: a number, `all` (every point), or absent. */
+function sampleOf(value: string | undefined): number | 'all' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'all') return 'all';
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new Error(`DOGFOOD_CRASH_SAMPLE must be a positive integer or "all", got ${value}`);
+  return n;
+}
 const TRANSFER = { transferId: 't-1', from: 'alice', to: 'bob', amount: 100 };
 
 class RecordingMailer implements Mailer {
@@ -170,17 +186,34 @@ if (POSTGRES_URL) targets.push(['postgres', () => postgresBank(POSTGRES_URL)]);
 /** Production-like retries: exponential backoff outlasts the 30 s lease a crashed attempt may leave behind (WorkflowLockedError is transient). */
 const RETRIES = { attempts: 25, backoff: { type: 'exponential', delay: 1000 } } as const;
 
-/** Simulates over every traced point (or the seeded sample), records the summary under `name`, and asserts it. */
+/**
+ * Simulates with DOGFOOD_FAULTS over every traced point (or the seeded
+ * sample), then, when DOGFOOD_CRASH_SAMPLE asks, crashes alone over its own
+ * sample; records each summary and asserts it.
+ */
 async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, options: { start: () => unknown; check: () => Promise<void> }): Promise<void> {
+  await simulateOnce(name, queue, bank, options, FAULTS, SAMPLE);
+  if (CRASH_SAMPLE !== undefined) await simulateOnce(`${name} crash`, queue, bank, options, ['crash'], CRASH_SAMPLE === 'all' ? undefined : CRASH_SAMPLE);
+}
+
+/** One simulation with `faults` over every traced point or `sample` of them; records the summary under `name`, and asserts it. */
+async function simulateOnce(
+  name: string,
+  queue: MemoryQueue,
+  bank: Bank,
+  options: { start: () => unknown; check: () => Promise<void> },
+  faults: readonly Fault[],
+  sample: number | undefined,
+): Promise<void> {
   const started = performance.now();
   const report = await simulate(queue, {
     reset: () => bank.reset(),
     start: options.start,
     check: options.check,
     kinds: GLITCH_KINDS,
-    faults: FAULTS,
+    faults,
     ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
-    ...(SAMPLE !== undefined ? { sample: SAMPLE, seed: SEED } : {}),
+    ...(sample !== undefined ? { sample, seed: SEED } : {}),
   });
   const byFile = countByFile(report);
   const enginePoints = report.points.filter((p) => p.file.startsWith('workflow/'));
@@ -190,10 +223,9 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
     scenarios: report.scenarios.length,
     passed: report.passed,
     failed: report.failed,
-    sample: SAMPLE ?? 'all',
-    faults: FAULTS,
-    ...(process.env.DOGFOOD_PROGRESS ? { onProgress: ({ last }: { last?: { name: string; passed: boolean } }) => void (last && process.stderr.write(`DOGFOOD ${last.passed ? 'ok' : 'FAIL'} ${last.name}\n`)) } : {}),
-    ...(SAMPLE !== undefined ? { seed: SEED } : {}),
+    sample: sample ?? 'all',
+    faults,
+    ...(sample !== undefined ? { seed: SEED } : {}),
     seconds: (performance.now() - started) / 1000,
     byFile,
     engineKeys: enginePoints.map((p) => p.name),
@@ -206,7 +238,7 @@ async function simulateAndAssert(name: string, queue: MemoryQueue, bank: Bank, o
   expect(enginePoints.length).toBeGreaterThanOrEqual(200);
   expect(report.points.some((p) => p.key.startsWith('workflow/engine.ts:'))).toBe(true);
   expect(report.points.some((p) => p.key.startsWith('workflow/queries.ts:'))).toBe(true);
-  expect(report.scenarios).toHaveLength(SAMPLE === undefined ? report.points.length : Math.min(SAMPLE, report.points.length));
+  expect(report.scenarios).toHaveLength(sample === undefined ? report.points.length : Math.min(sample, report.points.length));
 }
 
 describe.each(targets)('workflows with the engine instrumented, on %s', (target, makeBank) => {
