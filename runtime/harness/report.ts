@@ -5,7 +5,7 @@
  *
  * ```jsonc
  * {
- *   "version": 2,
+ *   "version": 3,
  *   "generatedAt": "2025-01-01T00:00:00.000Z",      // real time of writing
  *   "totals": { "scenarios": 15, "passed": 5, "failed": 10, "points": 15, "sampled": false },
  *   "clean": { "passed": true, "error": null, "performed": [ …Execution ] },
