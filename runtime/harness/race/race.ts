@@ -375,9 +375,9 @@ function formatRaceReport(report: RaceReport): string {
     lines.push(`  ✗ ${result.name}`);
     lines.push(`      why: ${describeError(result.error).replaceAll('\n', '\n        ')}`);
     if (result.run) {
-      lines.push('      timeline:', ...timelineLines(result.run.timeline).map((line) => `    ${line}`));
+      lines.push('      timeline:', ...timelineLines(result.run.timeline).map((line) => `      ${line}`));
       const [, ...executions] = RunRecordImpl.prototype.toString.call(result.run).split('\n');
-      if (executions.length > 0) lines.push('      executions:', ...executions.map((line) => `    ${line}`));
+      if (executions.length > 0) lines.push('      executions:', ...executions.map((line) => `      ${line}`));
     }
     lines.push(`      replay: runRace(driver, { start, schedule: report.schedules[${index}].schedule }) (${result.schedule.steps.length} steps of plain JSON)`);
   }
