@@ -30,8 +30,9 @@ export interface HtmlReportOptions {
  */
 export function renderHtmlReport(report: ReportJSON, options: HtmlReportOptions = {}): string {
   const sources = new ReportSources(report.files);
-  const files = fileOutcomes(report, sources);
-  const title = options.title ?? files[0]?.file ?? (report.races !== null ? 'races' : 'simulation');
+  // A race report's page shows its schedules, not the source marked by scenarios.
+  const files = report.clean !== null ? fileOutcomes(report, sources) : [];
+  const title = options.title ?? files[0]?.file ?? (report.races !== null ? (Object.keys(report.files)[0] ?? 'races') : 'simulation');
   const fileIds = new Map(files.map((f, i) => [f.file, `f${i}`]));
   const shownLines = new Set(files.flatMap((f) => f.lines.map((l) => `${fileIds.get(f.file)}-L${l.line}`)));
   /** The id of a scenario's line on the page, or undefined when the line is not shown. */
