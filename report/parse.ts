@@ -42,6 +42,7 @@ brandClass(ReportFormatError, 'ReportFormatError');
 const FAULTS: readonly ScenarioJSON['fault'][] = ['transient', 'crash', 'raise', 'run'];
 const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed', 'crashed'];
 const SOURCES: readonly RaceScheduleJSON['source'][] = ['explored', 'sampled'];
+const RACE_FAULT_NAMES: readonly NonNullable<RaceScheduleJSON['schedule']['fault']>['fault'][] = ['transient', 'crash'];
 /** The versions this code reads: 1 (before faults; every scenario transient), 2 (before races) and the current one. */
 const READABLE_VERSIONS: readonly number[] = [1, 2, REPORT_VERSION];
 
@@ -207,6 +208,12 @@ class Checker {
       this.string(step as Record<string, unknown>, 'run', `${at}.run`);
       this.string(step as Record<string, unknown>, 'at', `${at}.at`);
     });
+    if (Object.hasOwn(schedule, 'fault')) {
+      const fault = this.object(schedule, 'fault', `${where}.schedule.fault`);
+      this.oneOf(fault, 'fault', `${where}.schedule.fault.fault`, RACE_FAULT_NAMES);
+      this.string(fault, 'run', `${where}.schedule.fault.run`);
+      this.string(fault, 'at', `${where}.schedule.fault.at`);
+    }
     const timeline = this.array(result, 'timeline', `${where}.timeline`);
     timeline.forEach((entry, k) => {
       const at = `${where}.timeline[${k}]`;

@@ -47,7 +47,7 @@ function failedSchedule(s: RaceScheduleJSON, index: number, sources: ReportSourc
 <h3 id="r${index}-h"><a href="#r${index}">✗ ${escapeHtml(s.name)}</a></h3>
 <dl class="facts">
 <dt>Check failed</dt><dd class="failure">${escapeHtml(errorText(s.error))}</dd>
-<dt>Timeline</dt><dd>${s.timeline.length === 0 ? 'none recorded' : `<ol class="timeline">${s.timeline.map((stretch) => stretchItem(stretch, sources)).join('')}</ol>`}</dd>
+${s.schedule.fault ? `<dt>Fault</dt><dd>${s.schedule.fault.fault === 'crash' ? 'a crash (the worker died)' : 'a transient failure'} in <code>${escapeHtml(s.schedule.fault.run)}</code> before ${point(s.schedule.fault.at, sources)}</dd>\n` : ''}<dt>Timeline</dt><dd>${s.timeline.length === 0 ? 'none recorded' : `<ol class="timeline">${s.timeline.map((stretch) => stretchItem(stretch, sources)).join('')}</ol>`}</dd>
 <dt>Preemptions</dt><dd>${escapeHtml(s.preemptions)} (${s.source === 'sampled' ? 'sampled' : 'explored'})</dd>
 <dt>Job runs</dt><dd>${runs(s.performed)}</dd>
 </dl>

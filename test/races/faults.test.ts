@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MemoryQueue, runRace, simulateRaces, type RaceReport } from 'faultline';
+import { MemoryQueue, runRace, simulateRaces, toJSON, type RaceReport } from 'faultline';
+import { parseReport, renderHtmlReport } from '../../report/index.js';
 import { openStore, type WorkflowStore } from 'faultline/workflow';
 import { createCustomers, customerEmails, resetCustomers, signUp, signUpOnce } from '../../fixtures/jobs/signup-race.js';
 
@@ -67,6 +68,10 @@ test('with retries shorter than the lease, a crash variant fails: the other deli
   const failed = report.schedules.find((s) => !s.passed)!;
   expect(failed.schedule.fault?.fault).toBe('crash');
   expect(String(failed.error)).toMatch(/WorkflowLockedError|JobFailedError/);
+  // The report page names the fault of the failing variant.
+  const html = renderHtmlReport(parseReport(JSON.stringify(toJSON(report)), 'faults.json'));
+  expect(html).toContain(`✗ ${failed.name}`);
+  expect(html).toContain(`<dt>Fault</dt><dd>a crash (the worker died) in <code>${failed.schedule.fault!.run}</code> before <code>${failed.schedule.fault!.at}</code>`);
 });
 
 describe('the naive signup with transient and crash faults', () => {

@@ -127,6 +127,7 @@ describe('older reports and bad race sections', () => {
     ['steps missing', (r: any) => delete r.races.schedules[0].schedule.steps, 'races.schedules[0].schedule.steps', /the field is missing/],
     ['a stretch ending at a number', (r: any) => (r.races.schedules[0].timeline[0].to = 33), 'races.schedules[0].timeline[0].to', /a string or null, got the number 33$/],
     ['a visit on a stretch run to its end', (r: any) => (r.races.schedules[0].timeline.at(-1).visit = 2), /races\.schedules\[0\]\.timeline\[\d+\]\.visit/, /expected null/],
+    ['an unknown fault', (r: any) => (r.races.schedules[0].schedule.fault = { fault: 'meteor', run: 'signup#a', at: 'x.ts:1' }), 'races.schedules[0].schedule.fault.fault', /one of "transient", "crash"/],
     ['markup as an execution attempt', (r: any) => (r.races.schedules[0].performed[0].attempt = '<b>1</b>'), 'races.schedules[0].performed[0].attempt', /got a string$/],
   ])('refuses %s with ReportFormatError naming the field', (_what, change, field, message) => {
     const text = mutate(change);
