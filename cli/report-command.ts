@@ -11,7 +11,8 @@ export const REPORT_HELP = `Usage: faultline report <results.json> [-o out.html]
 Renders a simulation report (the JSON written by writeReport or
 faultline/vitest) as one self-contained HTML page: a summary, the source
 with every line marked passed / failed / not traced, and each failing
-scenario with its glitch, error and job runs.
+scenario with its glitch, error and job runs. A race report (writeReport
+of simulateRaces) shows each schedule, and each failing one's timeline.
 
 Options:
   -o, --out <file>    where to write the HTML (default: <results>.html beside the JSON)
@@ -44,9 +45,22 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   } catch (error) {
     throw new CliError(`cannot write ${out}: ${describeFsError(error)}`);
   }
-  const { scenarios, passed, failed } = report.totals;
-  io.stdout.write(`${out}: ${scenarios} scenarios, ${passed} passed, ${failed} failed\n`);
+  io.stdout.write(`${out}: ${counts(report)}\n`);
   return 0;
+}
+
+/** `15 scenarios, 5 passed, 10 failed`; of a race report its schedules; both when a report holds both. */
+function counts(report: ReturnType<typeof parseReport>): string {
+  const parts: string[] = [];
+  if (report.clean !== null) {
+    const { scenarios, passed, failed } = report.totals;
+    parts.push(`${scenarios} scenarios, ${passed} passed, ${failed} failed`);
+  }
+  if (report.races !== null) {
+    const passed = report.races.schedules.filter((s) => s.passed).length;
+    parts.push(`${report.races.schedules.length} race schedules, ${passed} passed, ${report.races.schedules.length - passed} failed`);
+  }
+  return parts.join('; ');
 }
 
 function defaultOutput(input: string): string {

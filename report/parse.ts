@@ -7,7 +7,7 @@
  * left alone (newer writers may add some).
  */
 import { GLITCH_KINDS } from '../core/kinds.js';
-import { REPORT_VERSION, type ExecutionJSON, type ReportJSON, type ScenarioJSON } from '../runtime/index.js';
+import { REPORT_VERSION, type ExecutionJSON, type RaceScheduleJSON, type ReportJSON, type ScenarioJSON } from '../runtime/index.js';
 import { scenarioCounts } from './outcomes.js';
 import { brandClass, FaultlineError } from '../core/errors.js';
 
@@ -41,8 +41,10 @@ brandClass(ReportFormatError, 'ReportFormatError');
 
 const FAULTS: readonly ScenarioJSON['fault'][] = ['transient', 'crash', 'raise', 'run'];
 const OUTCOMES: readonly ExecutionJSON['outcome'][] = ['completed', 'failed', 'crashed'];
-/** The versions this code reads: 1 (before faults; every scenario transient) and the current one. */
-const READABLE_VERSIONS: readonly number[] = [1, REPORT_VERSION];
+const SOURCES: readonly RaceScheduleJSON['source'][] = ['explored', 'sampled'];
+const RACE_FAULT_NAMES: readonly NonNullable<RaceScheduleJSON['schedule']['fault']>['fault'][] = ['transient', 'crash'];
+/** The versions this code reads: 1 (before faults; every scenario transient), 2 (before races) and the current one. */
+const READABLE_VERSIONS: readonly number[] = [1, 2, REPORT_VERSION];
 
 /**
  * Parses and checks a report's JSON text: its version, and the type of every
@@ -69,10 +71,15 @@ export function parseReport(text: string, source: string): ReportJSON {
   check.string(value, 'generatedAt', 'generatedAt');
   const totals = check.object(value, 'totals', 'totals');
   const points = check.integer(totals, 'points', 'totals.points', 0);
-  const clean = check.object(value, 'clean', 'clean');
-  check.boolean(clean, 'passed', 'clean.passed');
-  check.error(clean, 'clean.error');
-  check.executions(clean, 'clean.performed');
+  const version = value.version as number;
+  // Version 3: a race report has no clean run (null) and a races section; a simulation's races are null.
+  const races = version >= 3 ? check.races(value) : null;
+  const clean = version >= 3 && value.clean === null && races !== null ? null : check.object(value, 'clean', races === null ? 'clean' : 'clean (or null in a race report)');
+  if (clean !== null) {
+    check.boolean(clean, 'passed', 'clean.passed');
+    check.error(clean, 'clean.error');
+    check.executions(clean, 'clean.performed');
+  }
   const scenarios = check.array(value, 'scenarios', 'scenarios');
   scenarios.forEach((_, i) => check.scenario(scenarios, i));
   const files = check.object(value, 'files', 'files');
@@ -80,8 +87,9 @@ export function parseReport(text: string, source: string): ReportJSON {
     if (typeof source !== 'string') check.fail(`files[${JSON.stringify(path)}]`, 'source text (a string)', source);
   }
   const read = value as unknown as ReportJSON;
-  // A version 1 report knew one fault: its scenarios are transient ones.
-  const report: ReportJSON = read.version === REPORT_VERSION ? read : { ...read, version: REPORT_VERSION, scenarios: read.scenarios.map((s) => ({ ...s, fault: 'transient' })) };
+  // A version 1 report knew one fault: its scenarios are transient ones. Before version 3 there were no races.
+  const scenariosRead = version === 1 ? read.scenarios.map((s) => ({ ...s, fault: 'transient' as const })) : read.scenarios;
+  const report: ReportJSON = { ...read, version: REPORT_VERSION, scenarios: scenariosRead, races: version >= 3 ? read.races : null };
   const counts = scenarioCounts(report);
   return { ...report, totals: { ...report.totals, ...counts, points, sampled: counts.scenarios < points } };
 }
@@ -166,6 +174,60 @@ class Checker {
       this.error(r, `${where}.error`);
       this.nullableString(r, 'retryAt', `${where}.retryAt`);
     });
+  }
+
+  /** `holder.races`: null, or `{ complete, preemptions, schedules: [...] }` (version 3). */
+  races(holder: Record<string, unknown>): Record<string, unknown> | null {
+    const { value, missing } = this.field(holder, 'races');
+    if (value === null) return null;
+    if (!isObject(value)) this.fail('races', 'null or a race section { complete, preemptions, schedules }', value, missing);
+    const races = value as Record<string, unknown>;
+    this.boolean(races, 'complete', 'races.complete');
+    this.integer(races, 'preemptions', 'races.preemptions', 0);
+    const schedules = this.array(races, 'schedules', 'races.schedules');
+    schedules.forEach((_, i) => this.raceSchedule(schedules, i));
+    return races;
+  }
+
+  private raceSchedule(schedules: unknown[], i: number): void {
+    const where = `races.schedules[${i}]`;
+    const s = schedules[i];
+    if (!isObject(s)) this.fail(where, 'an object (a race schedule)', s);
+    const result = s as Record<string, unknown>;
+    this.string(result, 'name', `${where}.name`);
+    this.boolean(result, 'passed', `${where}.passed`);
+    this.integer(result, 'preemptions', `${where}.preemptions`, 0);
+    this.oneOf(result, 'source', `${where}.source`, SOURCES);
+    this.error(result, `${where}.error`);
+    const schedule = this.object(result, 'schedule', `${where}.schedule`);
+    this.integer(schedule, 'version', `${where}.schedule.version`, 1);
+    const steps = this.array(schedule, 'steps', `${where}.schedule.steps`);
+    steps.forEach((step, k) => {
+      const at = `${where}.schedule.steps[${k}]`;
+      if (!isObject(step)) this.fail(at, 'an object { run, at }', step);
+      this.string(step as Record<string, unknown>, 'run', `${at}.run`);
+      this.string(step as Record<string, unknown>, 'at', `${at}.at`);
+    });
+    if (Object.hasOwn(schedule, 'fault')) {
+      const fault = this.object(schedule, 'fault', `${where}.schedule.fault`);
+      this.oneOf(fault, 'fault', `${where}.schedule.fault.fault`, RACE_FAULT_NAMES);
+      this.string(fault, 'run', `${where}.schedule.fault.run`);
+      this.string(fault, 'at', `${where}.schedule.fault.at`);
+    }
+    const timeline = this.array(result, 'timeline', `${where}.timeline`);
+    timeline.forEach((entry, k) => {
+      const at = `${where}.timeline[${k}]`;
+      if (!isObject(entry)) this.fail(at, 'an object (a stretch) { run, from, to, visit, blocked }', entry);
+      const stretch = entry as Record<string, unknown>;
+      this.string(stretch, 'run', `${at}.run`);
+      this.string(stretch, 'from', `${at}.from`);
+      this.nullableString(stretch, 'to', `${at}.to`);
+      if (stretch.to === null) {
+        if (stretch.visit !== null) this.fail(`${at}.visit`, 'null (the stretch ran to its end)', stretch.visit, !Object.hasOwn(stretch, 'visit'));
+      } else this.integer(stretch, 'visit', `${at}.visit`, 1);
+      this.boolean(stretch, 'blocked', `${at}.blocked`);
+    });
+    this.executions(result, `${where}.performed`);
   }
 
   scenario(scenarios: unknown[], i: number): void {

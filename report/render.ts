@@ -3,13 +3,19 @@
  * JS, no network) rendering a simulation's report JSON. Summary first, then
  * the traced source with every line marked by its scenarios' outcome, then
  * the failing scenarios with their glitch, source line, failure and job
- * runs, then the passing ones. Every link and scenario is reachable by Tab,
- * and `j`/`k` jump between failing lines.
+ * runs, then the passing ones. A race report's page has its schedules
+ * instead (race-sections.ts): each failing one's timeline, then the
+ * passing ones. Every link and scenario is reachable by Tab, and `j`/`k`
+ * jump between failing lines.
  */
 import { siteOfGlitch } from '../core/kinds.js';
-import type { ErrorJSON, ExecutionJSON, ReportJSON, ScenarioJSON } from '../runtime/index.js';
+import type { ReportJSON, ScenarioJSON } from '../runtime/index.js';
 import { fileOutcomes, kindCounts, ReportSources, scenarioCounts, CONTEXT_LINES, MAX_LINE_CHARS, type FileOutcome, type LineOutcome } from './outcomes.js';
+import { errorText, escapeHtml, runs } from './html-parts.js';
+import { raceSections, raceSummary } from './race-sections.js';
 import { REPORT_CSS } from './style.js';
+
+export { escapeHtml } from './html-parts.js';
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
@@ -18,25 +24,15 @@ export interface HtmlReportOptions {
 }
 
 /**
- * Escapes text for HTML element content and double- or single-quoted
- * attributes. Every value from the report goes through it, numbers included:
- * the renderer never trusts that a field has the type its JSON shape says.
- */
-export function escapeHtml(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/**
  * Renders a report JSON (see `writeReport`; parse a file with `parseReport`)
  * as one self-contained HTML page. The counts come from the scenarios, and a
  * long source shows only the lines around its scenarios (the page says so).
  */
 export function renderHtmlReport(report: ReportJSON, options: HtmlReportOptions = {}): string {
   const sources = new ReportSources(report.files);
-  const files = fileOutcomes(report, sources);
-  const title = options.title ?? files[0]?.file ?? 'simulation';
+  // A race report's page shows its schedules, not the source marked by scenarios.
+  const files = report.clean !== null ? fileOutcomes(report, sources) : [];
+  const title = options.title ?? files[0]?.file ?? (report.races !== null ? (Object.keys(report.files)[0] ?? 'races') : 'simulation');
   const fileIds = new Map(files.map((f, i) => [f.file, `f${i}`]));
   const shownLines = new Set(files.flatMap((f) => f.lines.map((l) => `${fileIds.get(f.file)}-L${l.line}`)));
   /** The id of a scenario's line on the page, or undefined when the line is not shown. */
@@ -45,8 +41,8 @@ export function renderHtmlReport(report: ReportJSON, options: HtmlReportOptions 
     return shownLines.has(id) ? id : undefined;
   };
   const context: RenderContext = { report, sources };
-  const failing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => !s.passed);
-  const passing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => s.passed);
+  const simulation = report.clean !== null ? simulationSections(context, files, fileIds, lineId) : '';
+  const races = report.races !== null ? raceSections(report.races, sources) : '';
 
   return `<!doctype html>
 <html lang="en">
@@ -57,13 +53,31 @@ export function renderHtmlReport(report: ReportJSON, options: HtmlReportOptions 
 <style>${REPORT_CSS}</style>
 </head>
 <body>
-<a class="skip" href="#failing">Skip to failing scenarios</a>
+<a class="skip" href="#${report.clean !== null ? 'failing' : 'failing-schedules'}">Skip to failing ${report.clean !== null ? 'scenarios' : 'schedules'}</a>
 <header>
 <h1><span class="brand">faultline</span> ${escapeHtml(title)}</h1>
-${summary(report)}
+${report.clean !== null ? summary(report, report.clean) : ''}${report.races !== null ? raceSummary(report.races) : ''}
 </header>
 <main>
-<section aria-labelledby="source-h">
+${simulation}${races}</main>
+<footer>Report version ${escapeHtml(report.version)}, generated ${escapeHtml(report.generatedAt)}.</footer>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+/** The source marked by scenario outcomes, then the failing and the passing scenarios. */
+function simulationSections(
+  context: RenderContext,
+  files: readonly FileOutcome[],
+  fileIds: ReadonlyMap<string, string>,
+  lineId: (file: string, line: number) => string | undefined,
+): string {
+  const { report } = context;
+  const failing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => !s.passed);
+  const passing = report.scenarios.map((s, i) => [s, i] as const).filter(([s]) => s.passed);
+  return `<section aria-labelledby="source-h">
 <h2 id="source-h">Source</h2>
 <p class="legend"><span class="mark failed">✗</span> a scenario glitched here failed <span class="mark passed">✓</span> all scenarios here passed <span class="mark untraced">·</span> not traced. Links on a line go to its scenarios; press <kbd>j</kbd>/<kbd>k</kbd> for the next/previous failing line.</p>
 ${files.map((f) => sourceFile(report, f, fileIds.get(f.file)!)).join('\n')}
@@ -76,11 +90,6 @@ ${failing.length === 0 ? '<p class="none">Every scenario passed.</p>' : `<ol cla
 <h2 id="passing-h">Passing scenarios (${passing.length})</h2>
 ${passing.length === 0 ? '<p class="none">No scenario passed.</p>' : `<ul class="scenarios passed-list">${passing.map(([s, i]) => passedScenario(context, s, i, lineId(s.file, s.line))).join('\n')}</ul>`}
 </section>
-</main>
-<footer>Report version ${escapeHtml(report.version)}, generated ${escapeHtml(report.generatedAt)}.</footer>
-<script>${SCRIPT}</script>
-</body>
-</html>
 `;
 }
 
@@ -90,14 +99,14 @@ interface RenderContext {
   readonly sources: ReportSources;
 }
 
-function summary(report: ReportJSON): string {
+function summary(report: ReportJSON, clean: NonNullable<ReportJSON['clean']>): string {
   const totals = scenarioCounts(report);
   const kinds = kindCounts(report)
     .map(([kind, n]) => `<li><span class="kind">${escapeHtml(kind)}</span> <span class="num">${n}</span></li>`)
     .join('');
-  const clean = report.clean.passed
+  const cleanText = clean.passed
     ? 'The clean run (no glitch) passed its check.'
-    : `The clean run (no glitch) FAILED its check: ${escapeHtml(errorText(report.clean.error))}`;
+    : `The clean run (no glitch) FAILED its check: ${escapeHtml(errorText(clean.error))}`;
   const points = report.totals.points;
   const sampled = totals.scenarios < points ? ` Sampled ${totals.scenarios} of ${escapeHtml(points)} points.` : '';
   return `<dl class="summary">
@@ -106,7 +115,7 @@ function summary(report: ReportJSON): string {
 <div class="stat${totals.failed > 0 ? ' failed' : ''}"><dt>Failed</dt><dd data-count="failed">${totals.failed}</dd></div>
 <div class="stat kinds"><dt>Kinds</dt><dd><ul>${kinds || '<li>none</li>'}</ul></dd></div>
 </dl>
-<p class="meta${report.clean.passed ? '' : ' failed-text'}">${clean}${sampled}</p>`;
+<p class="meta${clean.passed ? '' : ' failed-text'}">${cleanText}${sampled}</p>`;
 }
 
 function sourceFile(report: ReportJSON, file: FileOutcome, id: string): string {
@@ -194,34 +203,6 @@ const FAULT_TEXT: Record<string, string> = {
   raise: 'a chosen error',
   run: 'code run at that point',
 };
-
-function runs(performed: readonly ExecutionJSON[]): string {
-  if (performed.length === 0) return 'none recorded';
-  const start = Date.parse(performed[0]!.ranAt);
-  const items = performed.map((p) => {
-    const at = offset(Date.parse(p.ranAt) - start);
-    const outcome =
-      p.outcome === 'completed'
-        ? 'completed'
-        : p.outcome === 'crashed'
-          ? `crashed (the worker died)${p.retryAt ? `, re-delivered at ${offset(Date.parse(p.retryAt) - start)}` : ''}`
-          : `failed: ${escapeHtml(errorText(p.error))}${p.retryAt ? `, retried at ${offset(Date.parse(p.retryAt) - start)}` : ', not retried'}`;
-    return `<li><code>${escapeHtml(p.name)}</code> attempt ${escapeHtml(p.attempt)} at ${at}: ${outcome}</li>`;
-  });
-  return `<ol class="runs">${items.join('')}</ol>`;
-}
-
-function errorText(error: ErrorJSON | null): string {
-  if (!error) return 'no error recorded';
-  return error.name === 'NonError' ? `threw ${error.message}` : `${error.name}: ${error.message}`;
-}
-
-function offset(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  if (ms < 1000) return `+${ms}ms`;
-  if (ms < 60_000) return `+${+(ms / 1000).toFixed(3)}s`;
-  return `+${+(ms / 60_000).toFixed(2)}m`;
-}
 
 /** j/k: focus the next/previous failing line's first scenario link (skipped while typing in a field). */
 const SCRIPT = `

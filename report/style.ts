@@ -57,7 +57,8 @@ article.scenario h3 a { color: var(--fail); text-decoration: none; }
 .facts dd { margin: 0; }
 .failure { color: var(--fail); font-weight: 600; }
 .snippet { background: var(--panel); padding: 0 0.3rem; border-radius: 4px; white-space: pre-wrap; }
-.runs { margin: 0; padding-left: 1.2rem; }
+.runs, .timeline { margin: 0; padding-left: 1.2rem; }
+.timeline .run { font-weight: 650; }
 details pre { background: var(--panel); padding: 0.5rem; overflow-x: auto; font-size: 0.8rem; }
 .passed-list li { padding: 0.2rem 0; }
 .passed-list li > span { color: var(--pass); font-weight: 700; }

@@ -14,6 +14,7 @@ import { restoreRealClock, writeReport } from '../../runtime/index.js';
 import { executeWorkflow, openStore } from '../../workflow/index.js';
 import { runCli } from '../../cli/run.js';
 import { simulateNaiveTransfer } from '../../demo/naive-transfer.js';
+import { simulateSignupRace } from '../../demo/signup-race.js';
 
 let dir: string;
 let storePath: string;
@@ -99,6 +100,25 @@ describe('faultline report', () => {
 
     expect((await cli(['report', reportPath])).code).toBe(0);
     expect(readFileSync(join(dir, 'results.html'), 'utf8')).toContain('data-count="scenarios">15<');
+  });
+
+  test('renders a race report (simulateRaces): each schedule, and the failing ones\' timelines', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'races.db')}`);
+    const racePath = join(dir, 'race.json');
+    try {
+      await writeReport(await simulateSignupRace(store, 'naive'), racePath);
+      restoreRealClock();
+    } finally {
+      await store.close();
+    }
+    const out = join(dir, 'race.html');
+    const result = await cli(['report', racePath, '-o', out]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // Two deliveries of check-then-create: 12 schedules within 2 preemptions, the 6 where both look before either creates fail.
+    expect(result.stdout).toBe(`${out}: 12 race schedules, 6 passed, 6 failed\n`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('✗ signup#a at signup-race.ts:33 → signup#b to the end → signup#a to the end');
+    expect(html).toContain('<li data-run="signup#b"><code class="run">signup#b</code> ran from its start to its end</li>');
   });
 
   test('counts come from the scenarios, not from the file\'s totals', async () => {

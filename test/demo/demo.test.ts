@@ -94,13 +94,48 @@ test('the settlement survives every exception but loses work under a crash insid
   expect(locked).toMatch(/✗ crash before-line fixtures\/jobs\/locked\.ts:28\n\s+fixtures\/jobs\/locked\.ts:28 │ await post\(`\$\{account\}:settled`\);\n\s+Jill's account settled never, expected once \(its lock was never released\)/);
 });
 
+test('the naive signup race is found: the schedule where both deliveries look before either creates makes two customers', () => {
+  const race = section('Signup race (fixtures/jobs/signup-race.ts');
+  expect(race).toContain('12 schedules (every schedule with at most 2 preemptions), 6 passed, 6 failed');
+  expect(race).toMatch(
+    /✗ signup#a at signup-race\.ts:33 → signup#b to the end → signup#a to the end\n\s+1\. signup#a: start → fixtures\/jobs\/signup-race\.ts:33 │ const existing = await store\.db\.selectFrom\('customers'\).*\n\s+2\. signup#b: start → end\n\s+3\. signup#a: fixtures\/jobs\/signup-race\.ts:33 → end\n\s+2 customers for ada@example\.com after two clicks, expected 1\n/,
+  );
+  // The sequential schedules are not among the failing ones.
+  expect(race).not.toContain('✗ signup#a to the end');
+  const json = JSON.parse(readFileSync(join(dir, 'out', 'signup-race.json'), 'utf8')) as ReportJSON;
+  expect(json.races!.schedules.filter((s) => s.preemptions === 0).map((s) => [s.name, s.passed])).toEqual([
+    ['signup#a to the end → signup#b to the end', true],
+    ['signup#b to the end → signup#a to the end', true],
+  ]);
+});
+
+test('the signup as a workflow keyed by email passes every schedule', () => {
+  const keyed = section('Signup race, keyed by email');
+  const [, schedules, passed, failed] = /(\d+) schedules \(every schedule with at most 2 preemptions\), (\d+) passed, (\d+) failed/.exec(keyed) ?? [];
+  expect(Number(schedules)).toBeGreaterThan(2);
+  expect(passed).toBe(schedules);
+  expect(failed).toBe('0');
+  const json = JSON.parse(readFileSync(join(dir, 'out', 'signup-race-keyed.json'), 'utf8')) as ReportJSON;
+  expect(json.races!.complete).toBe(true);
+  expect(json.races!.schedules.every((s) => s.passed)).toBe(true);
+});
+
+test('the race\'s HTML report shows the failing schedule\'s timeline', () => {
+  const html = readFileSync(join(dir, 'out', 'signup-race.html'), 'utf8');
+  expect(html).toContain('<title>faultline: Signup race: check-then-create</title>');
+  expect(html).toContain('Failing schedules (6)');
+  expect(html).toMatch(/✗ signup#a at signup-race\.ts:33 → signup#b to the end → signup#a to the end<\/a><\/h3>[\s\S]*?<ol class="timeline"><li data-run="signup#a"><code class="run">signup#a<\/code> ran from its start to <code>fixtures\/jobs\/signup-race\.ts:33<\/code>/);
+  expect(readFileSync(join(dir, 'out', 'signup-race-keyed.html'), 'utf8')).toContain('Every schedule passed.');
+});
+
 test('writes the HTML and JSON reports and prints their paths', () => {
-  for (const slug of ['naive-transfer', 'workflow-transfer', 'locked-settlement']) {
+  for (const slug of ['naive-transfer', 'workflow-transfer', 'locked-settlement', 'signup-race', 'signup-race-keyed']) {
     const html = join(dir, 'out', `${slug}.html`);
     expect(stdout).toContain(html);
     expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/);
     const json = JSON.parse(readFileSync(join(dir, 'out', `${slug}.json`), 'utf8')) as ReportJSON;
-    expect(json.totals.failed).toBe({ 'naive-transfer': 10, 'workflow-transfer': 0, 'locked-settlement': 4 }[slug]);
+    const failed = json.races ? json.races.schedules.filter((s) => !s.passed).length : json.totals.failed;
+    expect(failed).toBe({ 'naive-transfer': 10, 'workflow-transfer': 0, 'locked-settlement': 4, 'signup-race': 6, 'signup-race-keyed': 0 }[slug]);
   }
 });
 

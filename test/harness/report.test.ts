@@ -32,7 +32,7 @@ test('writeReport writes the versioned JSON shape with sources of every traced f
     expect(json.version).toBe(REPORT_VERSION);
     expect(json.totals).toEqual({ scenarios: 15, passed: 5, failed: 10, points: 15, sampled: false });
     expect(json.clean).toMatchObject({ passed: true, error: null });
-    expect(json.clean.performed.map((p) => [p.name, p.attempt, p.outcome])).toEqual([['transfer', 1, 'completed']]);
+    expect(json.clean!.performed.map((p) => [p.name, p.attempt, p.outcome])).toEqual([['transfer', 1, 'completed']]);
 
     const line17 = json.scenarios.find((s) => s.name === 'before-line fixtures/jobs/transfer.ts:17')!;
     expect(line17).toMatchObject({

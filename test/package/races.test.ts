@@ -42,15 +42,15 @@ await store.db.schema.createTable('customers').addColumn('id', 'integer', (c) =>
 const emails = async () => (await store.db.selectFrom('customers').select('email').execute()).map((row) => row.email);
 const reset = async () => { await store.db.deleteFrom('customers').execute(); await store.deleteAll(); };
 
-async function explore(handler, attempts) {
+async function explore(handler, attempts, extra = {}, backoff = 1000) {
   const queue = new MemoryQueue();
-  queue.define('signup', handler(store), { attempts, backoff: 1000 });
+  queue.define('signup', handler(store), { attempts, backoff });
   const start = async () => {
     await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'a' });
     await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'b' });
   };
   const check = async () => { const got = await emails(); if (got.length !== 1) throw new Error(got.length + ' customers'); };
-  const report = await simulateRaces(queue, { reset, start, check });
+  const report = await simulateRaces(queue, { reset, start, check, ...extra });
   return { queue, start, report };
 }
 
@@ -61,6 +61,8 @@ await runRace(naive.queue, { start: naive.start, schedule: JSON.parse(JSON.strin
 const replayed = await emails();
 const stale = await runRace(naive.queue, { start: naive.start, schedule: { version: 1, steps: [{ run: 'signup#a', at: 'jobs/signup.js:99' }] } }).catch((e) => e);
 const fixed = await explore(signUpOnce, 3);
+// Crashes at the switch points: the other delivery's retries outlast the crashed one's lease.
+const crashed = await explore(signUpOnce, 5, { faults: ['crash'] }, 10000);
 await store.close();
 console.log(JSON.stringify({
   naive: naive.report.schedules.map((s) => [s.name, s.passed]),
@@ -68,6 +70,7 @@ console.log(JSON.stringify({
   replayed,
   stale: stale instanceof StaleScheduleError,
   fixed: { failed: fixed.report.failed, total: fixed.report.schedules.length },
+  crashed: { failed: crashed.report.failed, variants: crashed.report.schedules.filter((s) => s.schedule.fault?.fault === 'crash').length },
 }));
 `,
 };
@@ -87,7 +90,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
-test('a packed install finds the signup race, replays it, and passes the keyed workflow', () => {
+test('a packed install finds the signup race, replays it, and passes the keyed workflow, with crash faults too', () => {
   const stdout = execFileSync('node', ['--import', 'faultline/register', 'races.js'], {
     cwd: consumer,
     encoding: 'utf8',
@@ -100,6 +103,7 @@ test('a packed install finds the signup race, replays it, and passes the keyed w
     replayed: string[];
     stale: boolean;
     fixed: { failed: number; total: number };
+    crashed: { failed: number; variants: number };
   };
   expect(result.naive).toContainEqual(['signup#a to the end → signup#b to the end', true]);
   expect(result.naive).toContainEqual(['signup#a at signup.js:3 → signup#b to the end → signup#a to the end', false]);
@@ -108,4 +112,6 @@ test('a packed install finds the signup race, replays it, and passes the keyed w
   expect(result.stale).toBe(true);
   expect(result.fixed.failed).toBe(0);
   expect(result.fixed.total).toBeGreaterThan(2);
+  expect(result.crashed.variants).toBeGreaterThan(0);
+  expect(result.crashed.failed).toBe(0);
 });

@@ -135,6 +135,10 @@ describe('bad input', () => {
     await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, preemptions: -1 })).rejects.toThrow(/Invalid option preemptions/);
     await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, schedules: 0 })).rejects.toThrow(/Invalid option schedules/);
     await expect(runRace(queue, { start: twoJobs(1, 1), schedule: { steps: [] } as unknown as Schedule })).rejects.toThrow(/Invalid option schedule/);
-    await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, faults: ['transient'] } as never)).rejects.toThrow(/Invalid option faults: .*does not combine races with faults yet/);
+    await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, faults: ['raise'] } as never)).rejects.toThrow(/Invalid option faults: .*distinct faults of 'transient', 'crash'/);
+    await expect(simulateRaces(queue, { start: twoJobs(1, 1), check: () => {}, faults: ['crash', 'crash'] })).rejects.toThrow(/Invalid option faults/);
+    await expect(
+      runRace(queue, { start: twoJobs(1, 1), schedule: { version: 1, steps: [{ run: 'a#1', at: 'start' }], fault: { fault: 'crash', run: 'a#1', at: 'start' } } as Schedule }),
+    ).rejects.toThrow(/Invalid option schedule fault/);
   });
 });

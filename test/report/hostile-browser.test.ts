@@ -91,6 +91,7 @@ function hostileReport(): ReportJSON {
     totals: { scenarios: 2, passed: 1, failed: 1, points: 2, sampled: false },
     clean: { passed: false, error: { name: payload('clean-name'), message: payload('clean-message'), stack: payload('clean-stack') }, performed: [run('clean')] },
     scenarios,
+    races: null,
     files: { [file]: `${payload('source-1')}\n${payload('source-2')}\n` },
   };
 }

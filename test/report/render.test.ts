@@ -33,6 +33,7 @@ function report(scenarios: ScenarioJSON[]): ReportJSON {
     totals: { scenarios: scenarios.length, passed, failed: scenarios.length - passed, points: scenarios.length, sampled: false },
     clean: { passed: true, error: null, performed: [] },
     scenarios,
+    races: null,
     files: { 'src/evil.ts': EVIL_SOURCE },
   };
 }

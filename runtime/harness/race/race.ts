@@ -8,7 +8,10 @@
  * `seed`. Each schedule is isolated like a simulation's scenario (the queue
  * cleared, `reset`, the same virtual start time) and obeys the trust rules
  * (a job failed for good fails it with JobFailedError; leftover work with
- * LeftoverWorkError).
+ * LeftoverWorkError). With `faults`, every explored schedule also yields a
+ * variant per switch point and fault: the switched-away execution glitches
+ * at that await's line (a transient failure, or a crash), the schedule's
+ * choices up to there kept (see {@link SimulateRacesOptions.faults}).
  */
 import { inspect } from 'node:util';
 import { clockNowMs, installVirtualClock, setVirtualTime } from '../clock.js';
@@ -18,7 +21,8 @@ import { executionBounds } from '../perform.js';
 import { describeError, failIfJobFailed, RunRecordImpl, toRecord, type ExecutionRecord, type RunOptions, type RunRecord } from '../scenario.js';
 import { NoAwaitPointError, TooFewRacersError } from './errors.js';
 import { pctPolicy, prefixPolicy, replayPolicy } from './policies.js';
-import { describeStop, makeSchedule, scheduleName, shortPoint, timeline, validateSchedule, type Schedule, type TimelineEntry } from './schedule.js';
+import { Glitch } from '../../probe/index.js';
+import { describeStop, makeSchedule, RACE_FAULTS, scheduleName, shortPoint, timeline, validateSchedule, type Schedule, type ScheduleFault, type TimelineEntry } from './schedule.js';
 import { DEFAULT_BLOCKED_AFTER_MS, runRaceSchedule, type Decision, type Policy } from './scheduler.js';
 
 /** Default bound on preemptions per schedule. */
@@ -65,6 +69,17 @@ export interface SimulateRacesOptions extends RaceRunOptions {
   samples?: number;
   /** Seed of the PCT sample (default 0): the same seed samples the same schedules. */
   seed?: number;
+  /**
+   * Combines the races with faults at their switch points: for each explored
+   * schedule, each point where it switched away from an execution (the first
+   * time that execution parked there) and each fault, one more schedule where
+   * that execution glitches at the point's line instead — `'transient'` (it
+   * throws TransientError; the queue retries) or `'crash'` (the worker dies
+   * there) — the choices before it kept. Duplicates run once; at most
+   * `schedules` of them. The schedule JSON carries the fault (`runRace`
+   * replays it). Default none.
+   */
+  faults?: readonly ScheduleFault['fault'][];
 }
 
 /** One race run: its executions and the schedule it ran. */
@@ -144,7 +159,7 @@ export async function runRace(driver: JobDriver, options: RunRaceOptions): Promi
   validateRunOptions(options);
   const schedule = validateSchedule(options.schedule);
   installVirtualClock();
-  const attempt = await attemptRace(driver, options, replayPolicy(schedule));
+  const attempt = await attemptRace(driver, options, replayPolicy(schedule), schedule.fault);
   if (attempt.error !== undefined) throw attempt.error;
   return attempt.run!;
 }
@@ -194,9 +209,7 @@ export async function prepareRaces(driver: JobDriver, options: SimulateRacesOpti
   const cap = count(options.schedules, 'schedules', DEFAULT_SCHEDULES, 1);
   const samples = count(options.samples, 'samples', DEFAULT_SAMPLES, 0);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new InvalidOptionError('seed', options.seed, 'an integer');
-  // Races combined with faults at the switch points are not built yet: refused, never silently ignored.
-  const faults = (options as { faults?: unknown }).faults;
-  if (faults !== undefined) throw new InvalidOptionError('faults', faults, 'no faults: simulateRaces does not combine races with faults yet (run simulate for faults)');
+  const faults = raceFaults(options.faults);
   const seed = options.seed ?? 0;
   installVirtualClock();
   // Every schedule starts at this virtual time, so runs are repeatable and comparable.
@@ -209,12 +222,16 @@ export async function prepareRaces(driver: JobDriver, options: SimulateRacesOpti
   let sampleAttempts = 0;
   let longest = 1;
   const seen = new Set<string>();
+  /** Fault variants still to run, in the order found; `variantKeys` every one queued. */
+  const variants: { prefix: string[]; fault: ScheduleFault }[] = [];
+  const variantKeys = new Set<string>();
+  let varied = 0;
 
-  const judge = async (policy: Policy, source: RaceResult['source']): Promise<{ result: RaceResult; attempt: Attempt }> => {
+  const judge = async (policy: Policy, source: RaceResult['source'], fault?: ScheduleFault): Promise<{ result: RaceResult; attempt: Attempt }> => {
     setVirtualTime(startTime);
-    const attempt = await attemptRace(driver, options, policy);
+    const attempt = await attemptRace(driver, options, policy, fault);
     const run = attempt.run;
-    const schedule = run?.schedule ?? makeSchedule(attempt.decisions);
+    const schedule = run?.schedule ?? makeSchedule(attempt.decisions, fault);
     const base = { name: scheduleName(schedule), schedule, preemptions: preemptionsOf(attempt.decisions), source, ...(run ? { run } : {}) };
     if (attempt.error !== undefined) return { result: { ...base, passed: false, error: attempt.error }, attempt };
     try {
@@ -233,7 +250,7 @@ export async function prepareRaces(driver: JobDriver, options: SimulateRacesOpti
 
   return {
     preemptions: bound,
-    complete: () => !hasWork(),
+    complete: () => !hasWork() && variants.length === 0,
     async next() {
       if (explored < cap) {
         const prefix = nextPrefix();
@@ -244,7 +261,22 @@ export async function prepareRaces(driver: JobDriver, options: SimulateRacesOpti
           seen.add(JSON.stringify(result.schedule.steps));
           longest = Math.max(longest, attempt.decisions.length);
           branch(attempt.decisions, prefix.length, bound, buckets);
+          for (const point of switchPoints(attempt.decisions)) {
+            for (const fault of faults) {
+              const key = JSON.stringify([point.prefix, point.run, point.at, fault]);
+              if (variantKeys.has(key)) continue;
+              variantKeys.add(key);
+              variants.push({ prefix: point.prefix, fault: { fault, run: point.run, at: point.at } });
+            }
+          }
           return result;
+        }
+      }
+      if (varied < cap) {
+        const variant = variants.shift();
+        if (variant !== undefined) {
+          varied++;
+          return (await judge(prefixPolicy(variant.prefix), 'explored', variant.fault)).result;
         }
       }
       // The cap cut the bounded space short: sample past it, distinct schedules only.
@@ -260,7 +292,7 @@ export async function prepareRaces(driver: JobDriver, options: SimulateRacesOpti
       return undefined;
     },
     async replay(schedule) {
-      return (await judge(replayPolicy(schedule), 'explored')).result;
+      return (await judge(replayPolicy(schedule), 'explored', schedule.fault)).result;
     },
   };
 }
@@ -287,6 +319,44 @@ function branch(decisions: readonly Decision[], from: number, bound: number, buc
   }
 }
 
+/**
+ * Where a run switched away from an execution parked at an await point for
+ * the first time: the choices up to and including the one that let it go on
+ * to that point, the execution, and the point.
+ */
+function switchPoints(decisions: readonly Decision[]): { prefix: string[]; run: string; at: string }[] {
+  const points: { prefix: string[]; run: string; at: string }[] = [];
+  const parks = new Map<string, number>();
+  decisions.forEach(({ run, at }) => parks.set(`${run} ${at}`, (parks.get(`${run} ${at}`) ?? 0) + 1));
+  for (let i = 0; i + 1 < decisions.length; i++) {
+    const { run } = decisions[i]!;
+    let next = i + 1;
+    while (next < decisions.length && decisions[next]!.run !== run) next++;
+    // It ran to its end, went on without a switch, or blocked instead of parking: no switch point.
+    if (next === decisions.length || next === i + 1 || decisions[i + 1]!.blocked.includes(run)) continue;
+    const at = decisions[next]!.at;
+    // The glitch fires the first time the execution reaches the line: only a point it parks at once is that switch.
+    if (parks.get(`${run} ${at}`) !== 1) continue;
+    points.push({ prefix: decisions.slice(0, i + 1).map((decision) => decision.run), run, at });
+  }
+  return points;
+}
+
+/** The `faults` option, checked. */
+function raceFaults(faults: unknown): readonly ScheduleFault['fault'][] {
+  if (faults === undefined) return [];
+  if (!Array.isArray(faults) || faults.some((fault) => !RACE_FAULTS.includes(fault)) || new Set(faults).size !== faults.length) {
+    throw new InvalidOptionError('faults', faults, `distinct faults of ${RACE_FAULTS.map((f) => `'${f}'`).join(', ')} (races combine with these at their switch points)`);
+  }
+  return faults;
+}
+
+/** The glitch of a fault at a switch point: at the await's line, before it runs. */
+function glitchOf(fault: ScheduleFault): Glitch {
+  const glitch = Glitch.beforeLine(fault.at);
+  return fault.fault === 'crash' ? glitch.crash() : glitch;
+}
+
 /** The first schedule proves the setup can race at all. */
 function firstRunChecks(attempt: Attempt): void {
   if (attempt.error instanceof TooFewRacersError) throw attempt.error;
@@ -296,7 +366,7 @@ function firstRunChecks(attempt: Attempt): void {
 }
 
 /** Clears the queue, resets, starts and runs one race under `policy`, applying the trust rules. Never rejects but for setup errors. */
-async function attemptRace(driver: JobDriver, options: RaceRunOptions, policy: Policy): Promise<Attempt> {
+async function attemptRace(driver: JobDriver, options: RaceRunOptions, policy: Policy, fault?: ScheduleFault): Promise<Attempt> {
   await driver.clear();
   await options.reset?.();
   await options.start();
@@ -309,13 +379,14 @@ async function attemptRace(driver: JobDriver, options: RaceRunOptions, policy: P
   const { decisions, reachedAwait, failure } = await runRaceSchedule(driver, policy, {
     bounds,
     blockedAfterMs: options.blockedAfterMs ?? DEFAULT_BLOCKED_AFTER_MS,
+    ...(fault ? { fault: { run: fault.run, glitch: glitchOf(fault) } } : {}),
     onExecution: (execution) => {
       const record = toRecord(execution);
       performed.push(record);
       if (record.outcome === 'failed') errors.push(record.error);
     },
   });
-  const schedule = makeSchedule(decisions);
+  const schedule = makeSchedule(decisions, fault);
   const run = new RaceRunImpl(scheduleName(schedule), performed, failure ? [...errors, failure.error] : errors, schedule, preemptionsOf(decisions));
   if (failure) {
     if (failure.error instanceof RunFailedError) attachRun(failure.error, run);
@@ -375,9 +446,9 @@ function formatRaceReport(report: RaceReport): string {
     lines.push(`  ✗ ${result.name}`);
     lines.push(`      why: ${describeError(result.error).replaceAll('\n', '\n        ')}`);
     if (result.run) {
-      lines.push('      timeline:', ...timelineLines(result.run.timeline).map((line) => `    ${line}`));
+      lines.push('      timeline:', ...timelineLines(result.run.timeline).map((line) => `      ${line}`));
       const [, ...executions] = RunRecordImpl.prototype.toString.call(result.run).split('\n');
-      if (executions.length > 0) lines.push('      executions:', ...executions.map((line) => `    ${line}`));
+      if (executions.length > 0) lines.push('      executions:', ...executions.map((line) => `      ${line}`));
     }
     lines.push(`      replay: runRace(driver, { start, schedule: report.schedules[${index}].schedule }) (${result.schedule.steps.length} steps of plain JSON)`);
   }

@@ -26,10 +26,27 @@ export interface ScheduleStep {
   readonly blocked?: readonly string[];
 }
 
+/** The faults `simulateRaces` combines with schedules. */
+export const RACE_FAULTS = ['transient', 'crash'] as const;
+
+/**
+ * A fault at a switch point: the first time execution `run` reaches the
+ * line of the await point `at` (where the schedule it varies switched away
+ * from it), the line glitches before it runs: a transient failure, or a
+ * crash (the worker dies there).
+ */
+export interface ScheduleFault {
+  readonly fault: (typeof RACE_FAULTS)[number];
+  readonly run: string;
+  readonly at: string;
+}
+
 /** One race run's decisions, as plain JSON (`JSON.parse(JSON.stringify(schedule))` replays alike). */
 export interface Schedule {
   readonly version: typeof SCHEDULE_VERSION;
   readonly steps: readonly ScheduleStep[];
+  /** The fault the run injected, when it combined the race with one. */
+  readonly fault?: ScheduleFault;
 }
 
 /**
@@ -90,7 +107,13 @@ export function timeline(schedule: Schedule): TimelineEntry[] {
 export function scheduleName(schedule: Schedule): string {
   const entries = timeline(schedule);
   if (entries.length === 0) return '(no step)';
-  return entries.map((entry) => `${entry.run} ${entry.to === undefined ? 'to the end' : `${entry.blocked ? 'blocked after' : 'at'} ${describeStop(entry)}`}`).join(' → ');
+  const name = entries.map((entry) => `${entry.run} ${entry.to === undefined ? 'to the end' : `${entry.blocked ? 'blocked after' : 'at'} ${describeStop(entry)}`}`).join(' → ');
+  return schedule.fault ? `${describeFault(schedule.fault)}: ${name}` : name;
+}
+
+/** `"crash signup#a before signup.ts:17"`. */
+export function describeFault(fault: ScheduleFault): string {
+  return `${fault.fault} ${fault.run} before ${shortPoint(fault.at)}`;
 }
 
 /** `"signup.ts:17"`, or `"signup.ts:17 (2nd time)"`. */
@@ -112,9 +135,10 @@ export function shortPoint(point: string): string {
   return slash < 0 ? point : point.slice(slash + 1);
 }
 
-/** A schedule of these steps. */
-export function makeSchedule(steps: readonly ScheduleStep[]): Schedule {
-  return { version: SCHEDULE_VERSION, steps: steps.map(({ run, at, blocked }) => (blocked !== undefined && blocked.length > 0 ? { run, at, blocked: [...blocked] } : { run, at })) };
+/** A schedule of these steps (and the fault the run injected). */
+export function makeSchedule(steps: readonly ScheduleStep[], fault?: ScheduleFault): Schedule {
+  const schedule: Schedule = { version: SCHEDULE_VERSION, steps: steps.map(({ run, at, blocked }) => (blocked !== undefined && blocked.length > 0 ? { run, at, blocked: [...blocked] } : { run, at })) };
+  return fault ? { ...schedule, fault: { fault: fault.fault, run: fault.run, at: fault.at } } : schedule;
 }
 
 /**
@@ -130,6 +154,13 @@ export function validateSchedule(value: unknown): Schedule {
     const { run, at } = (step ?? {}) as { run?: unknown; at?: unknown };
     if (typeof run !== 'string' || run === '' || typeof at !== 'string' || at === '') {
       throw new InvalidOptionError('schedule step', step, '{ run: "<job>#<id>", at: "start" | "<file>:<line>" }');
+    }
+  }
+  const { fault } = value as { fault?: unknown };
+  if (fault !== undefined) {
+    const { fault: kind, run, at } = (fault ?? {}) as { fault?: unknown; run?: unknown; at?: unknown };
+    if (!RACE_FAULTS.includes(kind as ScheduleFault['fault']) || typeof run !== 'string' || run === '' || typeof at !== 'string' || at === '' || at === START) {
+      throw new InvalidOptionError('schedule fault', fault, `{ fault: ${RACE_FAULTS.map((f) => `"${f}"`).join(' | ')}, run: "<job>#<id>", at: "<file>:<line>" }`);
     }
   }
   return value as Schedule;

@@ -33,7 +33,7 @@ import { advanceClockTo, clockNowMs } from '../clock.js';
 import type { JobDriver, JobOutcome, PendingJob } from '../driver.js';
 import { performExecution, type ExecutionBounds } from '../execution.js';
 import { transientRetry, type Execution } from '../perform.js';
-import { runtimeState, siteInfo, type RaceGate, type ScopeContext } from '../../probe/index.js';
+import { runtimeState, siteInfo, withGlitch, type Glitch, type RaceGate, type ScopeContext } from '../../probe/index.js';
 import { START } from './schedule.js';
 
 /** Default real ms an execution may make no progress, while others are parked, before it counts as blocked. */
@@ -115,6 +115,8 @@ export interface RaceRunOptions {
   readonly blockedAfterMs: number;
   /** Called after each execution ends, in the order they end. */
   readonly onExecution: (execution: Execution) => void;
+  /** A glitch armed in the execution labelled `run` only (a fault at a switch point); not in its retries. */
+  readonly fault?: { readonly run: string; readonly glitch: Glitch };
 }
 
 /** What one race run did. */
@@ -294,8 +296,10 @@ class RaceScheduler {
     const parent = state.scope.getStore();
     const context: ScopeContext = { ...parent, traces: parent?.traces ?? [], glitches: parent?.glitches ?? [], race: racer };
     const ranAt = new Date(clockNowMs());
+    const fault = this.options.fault?.run === racer.label ? this.options.fault.glitch : undefined;
+    const perform = () => performExecution(this.driver, racer.job, transientRetry, this.options.bounds);
     state.scope
-      .run(context, () => performExecution(this.driver, racer.job, transientRetry, this.options.bounds))
+      .run(context, () => (fault ? withGlitch(fault, perform) : perform()))
       .then(
         (outcome: JobOutcome) => this.options.onExecution({ job: racer.job, ranAt, outcome }),
         (error: unknown) => {
