@@ -2,7 +2,8 @@
  * The signup race on MemoryQueue with a real SQLite table: check-then-create
  * run by two deliveries at once creates two customers in some schedule;
  * sequential schedules pass; the failing schedule replays; one seed, one
- * result; the workflow keyed by email passes every schedule.
+ * result; the workflow keyed by email passes every schedule (SQLite and
+ * PostgreSQL).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,28 @@ describe('on PostgreSQL (real I/O inside the jobs)', () => {
       const racing = report.schedules.find((s) => s.name === 'signup#b at signup-race.ts:33 → signup#a to the end → signup#b to the end');
       expect(racing?.passed, String(report)).toBe(false);
       expect(String(racing?.error)).toMatch(/length of 1 but got 2/);
+    } finally {
+      await db.close();
+      await target.dispose();
+    }
+  });
+
+  test('the workflow keyed by email passes every schedule', { timeout: 120_000 }, async () => {
+    const target = await makeTarget('postgres', inject('postgresUrl'));
+    const db = await target.open();
+    try {
+      await createCustomers(db);
+      const queue = new MemoryQueue();
+      queue.define('signup', signUpOnce(db), { attempts: 3, backoff: 1000 });
+      const report = await simulateRaces(queue, {
+        reset: () => resetCustomers(db),
+        start: twoClicks(queue),
+        check: async () => expect(await customerEmails(db)).toEqual(['ada@example.com']),
+        blockedAfterMs: 60_000,
+      });
+      expect(report.failed, String(report)).toBe(0);
+      expect(report.complete).toBe(true);
+      expect(report.schedules.length).toBeGreaterThan(2);
     } finally {
       await db.close();
       await target.dispose();
