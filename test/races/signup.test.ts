@@ -88,11 +88,21 @@ describe('the fix: a workflow keyed by email', () => {
 });
 
 describe('on PostgreSQL (real I/O inside the jobs)', () => {
-  test('the check-then-create signup: the sequential schedules pass, and a racing one creates two customers', { timeout: 120_000 }, async () => {
+  /** Runs `body` against a fresh store on the run's Postgres server, with the customers table made. */
+  async function onPostgres(body: (db: WorkflowStore) => Promise<void>): Promise<void> {
     const target = await makeTarget('postgres', inject('postgresUrl'));
     const db = await target.open();
     try {
       await createCustomers(db);
+      await body(db);
+    } finally {
+      await db.close();
+      await target.dispose();
+    }
+  }
+
+  test('the check-then-create signup: the sequential schedules pass, and a racing one creates two customers', { timeout: 120_000 }, () =>
+    onPostgres(async (db) => {
       const queue = new MemoryQueue();
       queue.define('signup', signUp(db));
       const report = await simulateRaces(queue, {
@@ -106,17 +116,10 @@ describe('on PostgreSQL (real I/O inside the jobs)', () => {
       const racing = report.schedules.find((s) => s.name === 'signup#b at signup-race.ts:33 → signup#a to the end → signup#b to the end');
       expect(racing?.passed, String(report)).toBe(false);
       expect(String(racing?.error)).toMatch(/length of 1 but got 2/);
-    } finally {
-      await db.close();
-      await target.dispose();
-    }
-  });
+    }));
 
-  test('the workflow keyed by email passes every schedule', { timeout: 120_000 }, async () => {
-    const target = await makeTarget('postgres', inject('postgresUrl'));
-    const db = await target.open();
-    try {
-      await createCustomers(db);
+  test('the workflow keyed by email passes every schedule', { timeout: 120_000 }, () =>
+    onPostgres(async (db) => {
       const queue = new MemoryQueue();
       queue.define('signup', signUpOnce(db), { attempts: 3, backoff: 1000 });
       const report = await simulateRaces(queue, {
@@ -128,9 +131,5 @@ describe('on PostgreSQL (real I/O inside the jobs)', () => {
       expect(report.failed, String(report)).toBe(0);
       expect(report.complete).toBe(true);
       expect(report.schedules.length).toBeGreaterThan(2);
-    } finally {
-      await db.close();
-      await target.dispose();
-    }
-  });
+    }));
 });
