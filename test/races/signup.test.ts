@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { MemoryQueue, runRace, simulateRaces, type RaceReport } from 'faultline';
 import { openStore, type WorkflowStore } from 'faultline/workflow';
-import { createCustomers, customerEmails, resetCustomers, signUp, signUpOnce } from '../../fixtures/jobs/signup-race.js';
+import { createCustomers, customerEmails, resetCustomers, signUp, signUpInMemory, signUpOnce } from '../../fixtures/jobs/signup-race.js';
 import { makeTarget } from '../workflow/support/targets.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-races-'));
@@ -132,4 +132,26 @@ describe('on PostgreSQL (real I/O inside the jobs)', () => {
       expect(report.complete).toBe(true);
       expect(report.schedules.length).toBeGreaterThan(2);
     }));
+});
+
+describe('check-then-create over an in-memory table (the bench row of the scheduler\'s own rate)', () => {
+  test('races as the SQLite one does: the same schedules, and the look-then-switch one creates a duplicate', async () => {
+    const customers = new Map<string, number>();
+    const queue = new MemoryQueue();
+    queue.define('signup', signUpInMemory(customers));
+    const report = await simulateRaces(queue, {
+      reset: async () => customers.clear(),
+      start: twoClicks(queue),
+      check: () => expect(customers.get('ada@example.com')).toBe(1),
+    });
+    expect(report.complete).toBe(true);
+    const sqlite = new MemoryQueue();
+    sqlite.define('signup', signUp(store));
+    const onSqlite = await simulateRaces(sqlite, { reset: () => resetCustomers(store), start: twoClicks(sqlite), check: oneCustomer });
+    const shape = (r: RaceReport) => r.schedules.map((s) => `${s.name.replaceAll(/signup-race\.ts:\d+/g, 'line')} ${s.passed}`);
+    expect(shape(report)).toEqual(shape(onSqlite));
+    const racing = report.schedules.find((s) => s.name === 'signup#a at signup-race.ts:47 → signup#b to the end → signup#a to the end');
+    expect(racing?.passed, String(report)).toBe(false);
+    expect(String(racing?.error)).toMatch(/expected 2 to be 1/);
+  });
 });
