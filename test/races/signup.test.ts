@@ -150,7 +150,7 @@ describe('check-then-create over an in-memory table (the bench row of the schedu
     const onSqlite = await simulateRaces(sqlite, { reset: () => resetCustomers(store), start: twoClicks(sqlite), check: oneCustomer });
     const shape = (r: RaceReport) => r.schedules.map((s) => `${s.name.replaceAll(/signup-race\.ts:\d+/g, 'line')} ${s.passed}`);
     expect(shape(report)).toEqual(shape(onSqlite));
-    const racing = report.schedules.find((s) => s.name === 'signup#a at signup-race.ts:47 → signup#b to the end → signup#a to the end');
+    const racing = report.schedules.find((s) => s.name === 'signup#a at signup-race.ts:59 → signup#b to the end → signup#a to the end');
     expect(racing?.passed, String(report)).toBe(false);
     expect(String(racing?.error)).toMatch(/expected 2 to be 1/);
   });
