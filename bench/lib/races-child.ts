@@ -28,6 +28,31 @@ export interface RacesResult {
 
 const args = childArgs<RacesArgs>();
 const queue = new MemoryQueue();
+
+/**
+ * Explores `options` `rounds` times after as many warm-up rounds (a few cold
+ * rounds would time the JIT, not the scheduler), each round's time against one
+ * clean sequential run of the same jobs (reset, start, performAllJobs).
+ */
+async function measure(options: { start: () => Promise<unknown>; reset?: () => Promise<unknown>; check: () => void; preemptions?: number; schedules?: number }): Promise<RacesResult> {
+  for (let round = 0; round < args.rounds; round++) await simulateRaces(queue, options);
+  let schedules = 0;
+  let ms = 0;
+  let cleanMs = 0;
+  for (let round = 0; round < args.rounds; round++) {
+    const t0 = performance.now();
+    schedules += (await simulateRaces(queue, options)).schedules.length;
+    ms += performance.now() - t0;
+    const t1 = performance.now();
+    await queue.clear();
+    await options.reset?.();
+    await options.start();
+    await performAllJobs(queue);
+    cleanMs += performance.now() - t1;
+  }
+  return { schedules, ms, cleanRunMs: cleanMs / args.rounds };
+}
+
 let result: RacesResult;
 if (args.mode !== 'points') {
   const start = async () => {
@@ -48,25 +73,8 @@ if (args.mode !== 'points') {
     queue.define('signup', signUpInMemory(customers));
     reset = async () => customers.clear();
   }
-  const options = { reset, start, check: () => {} };
-  // Warm-up as long as the measure: a few cold rounds would time the JIT, not the scheduler.
-  for (let round = 0; round < args.rounds; round++) await simulateRaces(queue, options);
-  let schedules = 0;
-  let ms = 0;
-  let cleanMs = 0;
-  for (let round = 0; round < args.rounds; round++) {
-    const t0 = performance.now();
-    schedules += (await simulateRaces(queue, options)).schedules.length;
-    ms += performance.now() - t0;
-    const t1 = performance.now();
-    await queue.clear();
-    await options.reset();
-    await start();
-    await performAllJobs(queue);
-    cleanMs += performance.now() - t1;
-  }
+  result = await measure({ reset, start, check: () => {} });
   await close();
-  result = { schedules, ms, cleanRunMs: cleanMs / args.rounds };
 } else {
   queue.define('seg', segments);
   const points = args.points;
@@ -74,21 +82,6 @@ if (args.mode !== 'points') {
     await queue.enqueue('seg', { points }, { jobId: 'a' });
     await queue.enqueue('seg', { points }, { jobId: 'b' });
   };
-  const options = { start, check: () => {}, preemptions: 1, schedules: 1000 };
-  for (let round = 0; round < args.rounds; round++) await simulateRaces(queue, options); // warm-up, as above
-  let schedules = 0;
-  let ms = 0;
-  let cleanMs = 0;
-  for (let round = 0; round < args.rounds; round++) {
-    const t0 = performance.now();
-    schedules += (await simulateRaces(queue, options)).schedules.length;
-    ms += performance.now() - t0;
-    const t1 = performance.now();
-    await queue.clear();
-    await start();
-    await performAllJobs(queue);
-    cleanMs += performance.now() - t1;
-  }
-  result = { schedules, ms, cleanRunMs: cleanMs / args.rounds };
+  result = await measure({ start, check: () => {}, preemptions: 1, schedules: 1000 });
 }
 console.log(JSON.stringify(result));
