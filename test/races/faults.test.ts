@@ -14,6 +14,7 @@ import { MemoryQueue, runRace, simulateRaces, toJSON, type RaceReport } from 'fa
 import { parseReport, renderHtmlReport } from '../../report/index.js';
 import { openStore, type WorkflowStore } from 'faultline/workflow';
 import { createCustomers, customerEmails, resetCustomers, signUp, signUpOnce } from '../../fixtures/jobs/signup-race.js';
+import { twoClicks } from './support.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-race-faults-'));
 let store: WorkflowStore;
@@ -26,10 +27,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const twoClicks = (queue: MemoryQueue) => async () => {
-  await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'a' });
-  await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'b' });
-};
 const oneCustomer = async () => expect(await customerEmails(store)).toEqual(['ada@example.com']);
 
 describe('the keyed workflow signup with crash faults at the switch points', () => {

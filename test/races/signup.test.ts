@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { MemoryQueue, runRace, simulateRaces, type RaceReport } from 'faultline';
 import { openStore, type WorkflowStore } from 'faultline/workflow';
 import { createCustomers, customerEmails, resetCustomers, signUp, signUpInMemory, signUpOnce } from '../../fixtures/jobs/signup-race.js';
+import { twoClicks } from './support.js';
 import { makeTarget } from '../workflow/support/targets.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-races-'));
@@ -25,11 +26,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Two deliveries of one signup (two clicks). */
-const twoClicks = (queue: MemoryQueue) => async () => {
-  await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'a' });
-  await queue.enqueue('signup', { email: 'ada@example.com' }, { jobId: 'b' });
-};
 
 const oneCustomer = async () => expect(await customerEmails(store)).toEqual(['ada@example.com']);
 
