@@ -129,6 +129,9 @@ async function openSqlite(path: string, busyTimeoutMs: number, readOnly: boolean
   return { db, close: () => dialect.close(), connections, ...(renewal ? { renewal } : {}) };
 }
 
+/** See openPostgres: pg-pool drops the broken idle connection itself. */
+function ignoreIdleConnectionError(): void {}
+
 async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: number): Promise<OpenedDatabase> {
   const pg = await import('pg');
   const { PostgresDialect } = await import('kysely');
@@ -138,6 +141,9 @@ async function openPostgres(url: string, readOnly: boolean, connectTimeoutMs: nu
   // it, so the harness must not wait for it (nor should it keep a process alive).
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: Math.ceil(connectTimeoutMs), allowExitOnIdle: true, Client: poolOwnedClient(pg) });
   pool.on('connect', usePreparedStatements);
+  // An idle connection the server closes (a restart, pg_terminate_backend) is an 'error' on the pool, which
+  // pg-pool has already discarded: the next query opens a fresh one. Unheard, that event would crash the process.
+  pool.on('error', ignoreIdleConnectionError);
   await connectOnce(pool, url, connectTimeoutMs);
   // Kysely awaits onCreateConnection on each new connection before its first statement: the server refuses any write.
   const dialect = new ClosableDialect(new PostgresDialect({ pool, ...(readOnly ? { onCreateConnection: makeSessionReadOnly } : {}) }));
