@@ -1,10 +1,15 @@
 /**
- * The signup race from the outside: a consumer project installs the packed
- * tarball, instruments its plain-JS signup job with `node --import
- * faultline/register`, and explores it with `simulateRaces` on MemoryQueue
- * over a real SQLite table (`store.db`): the check-then-create job creates
- * two customers in some schedule, `runRace` replays that schedule from its
- * JSON, and the workflow keyed by email passes every schedule.
+ * Faults and races from the outside: a consumer project installs the packed
+ * tarball and instruments its plain-JS jobs with `node --import
+ * faultline/register`.
+ * - Faults: a withdraw job gets `.raise()` (an instance, a class, a factory)
+ *   retried on the job's own backoff, `.run()` (sync, async, throwing)
+ *   injecting a rival deposit between its read and its write, and bad input
+ *   refused with `GlitchFaultError`.
+ * - Races: `simulateRaces` on MemoryQueue over a real SQLite table
+ *   (`store.db`): the check-then-create signup creates two customers in some
+ *   schedule, `runRace` replays that schedule from its JSON, and the workflow
+ *   keyed by email passes every schedule, crash variants included.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +21,53 @@ let consumer: string;
 
 const files: Record<string, string> = {
   'package.json': JSON.stringify({ name: 'races-consumer', private: true, type: 'module' }),
+  'jobs/account.js': `export const account = { balance: 100 };
+export async function withdraw(job) {
+  const before = account.balance;
+  account.balance = before - job.data.amount;
+}
+`,
+  'faults.js': `import { Glitch, GlitchFaultError, GlitchRunError, JobFailedError, MemoryQueue, runScenario, TransientError } from 'faultline';
+import { account, withdraw } from './jobs/account.js';
+
+class RateLimitError extends Error { name = 'RateLimitError'; }
+const write = () => Glitch.beforeLine('jobs/account.js:4');
+const scenario = async (glitch, attempts = 1) => {
+  account.balance = 100;
+  const queue = new MemoryQueue();
+  queue.define('withdraw', withdraw, { attempts, backoff: 5000 });
+  const run = await runScenario(queue, { glitch, start: () => queue.enqueue('withdraw', { amount: 10 }) }).catch((error) => error);
+  const performed = (run.performed ?? run.run?.performed ?? []).map((p) => ({
+    outcome: p.outcome,
+    at: p.ranAt.getTime() - queue.performed[0].ranAt.getTime(),
+    error: p.error ? { rateLimit: p.error instanceof RateLimitError, transient: p.error instanceof TransientError, message: p.error.message } : undefined,
+  }));
+  return { fault: glitch.fault, executed: glitch.executed, performed, balance: account.balance, rejected: run instanceof Error ? run.constructor.name : undefined, cause: run?.cause?.message };
+};
+const instance = new RateLimitError('HTTP 429');
+const refused = (make) => { try { make(); return 'accepted'; } catch (error) { return error instanceof GlitchFaultError ? error.message : String(error); } };
+const rival = () => { account.balance += 50; };
+console.log(JSON.stringify({
+  raise: {
+    instance: await scenario(write().raise(instance), 2),
+    class: await scenario(write().raise(RateLimitError), 2),
+    factory: await scenario(write().raise(() => new RateLimitError('from factory')), 2),
+    noAttemptsLeft: await scenario(write().raise(RateLimitError)),
+  },
+  run: {
+    sync: await scenario(write().run(rival)),
+    async: await scenario(write().run(async () => { await new Promise((resolve) => setTimeout(resolve, 10)); rival(); })),
+    throws: await scenario(write().run(() => { throw new RangeError('rival broke'); })),
+  },
+  failedIsJobFailed: JobFailedError.name,
+  runErrorName: GlitchRunError.name,
+  bad: {
+    twice: refused(() => write().crash().raise(instance)),
+    notAnError: refused(() => write().raise('boom')),
+    notAFunction: refused(() => write().run('code')),
+  },
+}));
+`,
   'jobs/signup.js': `import { executeWorkflow } from 'faultline/workflow';
 export const signUp = (store) => async (job) => {
   const existing = await store.db.selectFrom('customers').select('id').where('email', '=', job.data.email).executeTakeFirst();
@@ -89,6 +141,37 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+test('a packed install raises a chosen error on the job\'s own backoff and runs a rival write at a point', () => {
+  const stdout = execFileSync('node', ['--import', 'faultline/register', 'faults.js'], {
+    cwd: consumer,
+    encoding: 'utf8',
+    env: { ...process.env, FAULTLINE_INCLUDE: 'jobs/**' },
+    timeout: 60_000,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  const retried = (message: string) => ({
+    fault: 'raise',
+    executed: true,
+    performed: [
+      { outcome: 'failed', at: 0, error: { rateLimit: true, transient: false, message } },
+      { outcome: 'completed', at: 5000 },
+    ],
+    balance: 90,
+  });
+  expect(result.raise.instance).toEqual(retried('HTTP 429'));
+  expect(result.raise.class).toEqual(retried(''));
+  expect(result.raise.factory).toEqual(retried('from factory'));
+  expect(result.raise.noAttemptsLeft).toMatchObject({ rejected: result.failedIsJobFailed, performed: [{ outcome: 'failed', error: { rateLimit: true } }] });
+  // The rival deposit lands between the read and the write, and is lost: what a run fault is for finding.
+  expect(result.run.sync).toEqual({ fault: 'run', executed: true, performed: [{ outcome: 'completed', at: 0 }], balance: 90 });
+  // An async fn's synchronous part runs at the point; its rest runs alongside the job (the README says so): the deposit lands after the write.
+  expect(result.run.async).toEqual({ ...result.run.sync, balance: 140 });
+  expect(result.run.throws).toMatchObject({ rejected: result.runErrorName, cause: 'rival broke', performed: [{ outcome: 'completed' }] });
+  expect(result.bad.twice).toMatch(/already has the fault "crash"/);
+  expect(result.bad.notAnError).toMatch(/got the string "boom"/);
+  expect(result.bad.notAFunction).toMatch(/run/);
+});
 
 test('a packed install finds the signup race, replays it, and passes the keyed workflow, with crash faults too', () => {
   const stdout = execFileSync('node', ['--import', 'faultline/register', 'races.js'], {
