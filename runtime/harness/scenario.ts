@@ -3,7 +3,7 @@
  * and the record of what happened, printed well in failure messages.
  */
 import { inspect } from 'node:util';
-import { firingOutcome, Glitch, GlitchNotExecutedError, withGlitch } from '../probe/index.js';
+import { CrashOutsideJobError, firingOutcome, Glitch, GlitchNotExecutedError, withGlitch } from '../probe/index.js';
 import type { JobDriver } from './driver.js';
 import { GlitchRunError, InvalidOptionError, JobFailedError, NothingEnqueuedError, RunFailedError } from './harness-errors.js';
 import { performAllJobs, type Execution, type PerformOptions } from './perform.js';
@@ -81,23 +81,23 @@ export interface ScenarioOptions extends RunOptions {
  * inside `start` itself is recorded as an error of the run; any other error
  * from `start` rejects.
  *
- * @throws GlitchNotExecutedError when the glitch never fired.
+ * @throws GlitchNotExecutedError when the glitch never fired (`CrashOutsideJobError`, a subclass, for a crash whose point ran only outside job executions).
  * @throws GlitchRunError when the glitch's `run` function threw or rejected.
  * @throws NothingEnqueuedError when `start` enqueued nothing.
  * @throws JobFailedError when a job ended failed and will not be retried (unless `allowFailedJobs`).
  * @throws LeftoverWorkError, ExecutionTimeoutError (see `performAllJobs`).
- *   Each of these three carries the run so far as `error.run`.
+ *   All but NothingEnqueuedError carry the run so far as `error.run`.
  */
 export async function runScenario(driver: JobDriver, options: ScenarioOptions): Promise<Scenario> {
   const { glitch, start } = options;
   if (!(glitch instanceof Glitch)) throw new InvalidOptionError('glitch', glitch, 'a Glitch (Glitch.beforeLine(key), …)');
   if (typeof start !== 'function') throw new InvalidOptionError('start', start, 'a function that enqueues the job under test');
   const run = await recordRun(driver, glitch.toString(), start, options, (body) => withGlitch(glitch, body), glitch);
-  if (!glitch.executed) throw new GlitchNotExecutedError(glitch);
   const fired = firingOutcome(glitch);
-  if (fired && 'misplaced' in fired) {
-    attachRun(fired.misplaced, run);
-    throw fired.misplaced;
+  if (!glitch.executed) {
+    const error = fired && 'onlyOutsideJobs' in fired ? new CrashOutsideJobError(glitch) : new GlitchNotExecutedError(glitch);
+    attachRun(error, run);
+    throw error;
   }
   if (fired && 'runFailed' in fired) {
     const error = new GlitchRunError(glitch, fired.runFailed);

@@ -267,13 +267,18 @@ export function glitchAt(point: SimulationPoint): Glitch {
   return point.fault === 'crash' ? glitch.crash() : glitch;
 }
 
-/** The points of `sites` of the chosen kinds in trace order, each once per fault (in the order given). */
+/**
+ * The points of `sites` of the chosen kinds in trace order, each once per
+ * fault (in the order given). A crash fires only inside job executions, so a
+ * site that ran only around the jobs (in `start`) gets no crash point.
+ */
 function toPoints(sites: readonly TracedSite[], kinds: ReadonlySet<GlitchKind>, faults: readonly GlitchFault[]): SimulationPoint[] {
   const points: SimulationPoint[] = [];
   for (const site of sites) {
     const kind = glitchKindOf(site.kind);
     if (kind === undefined || !kinds.has(kind)) continue;
     for (const fault of faults) {
+      if (fault === 'crash' && !site.inJob) continue;
       points.push({
         kind,
         fault,

@@ -1,5 +1,5 @@
 /** `withGlitch`: arm one glitch for one async context (internal, used by the harness). */
-import { CrashOutsideJobError, CrashSignal, TransientError } from './errors.js';
+import { CrashSignal, TransientError } from './errors.js';
 import { glitchCondition, glitchFault, setExecuted, setFiringOutcome, type FaultSpec, type Glitch } from './glitch.js';
 import { disarmSites, runtimeState } from './host.js';
 import { coversSite, resolveCachedKey, type ResolvedKey } from './keys.js';
@@ -49,6 +49,8 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey, 
     covers: (path, site) => coversSite(resolved, path, site),
     test,
     fire: faultOf(glitch, glitchFault(glitch), running),
+    jobsOnly: glitchFault(glitch).fault === 'crash',
+    reachedOutsideJob: false,
     fired: false,
     active: true,
   };
@@ -82,17 +84,12 @@ function faultOf(glitch: Glitch, spec: FaultSpec, running: Promise<unknown>[]): 
     case 'raise':
       return throwing(() => spec.error());
     case 'crash':
+      // Armed `jobsOnly`: it fires only where a job execution runs.
       return (probe, context) => {
         setExecuted(glitch, true);
-        if (context.execution === undefined) {
-          // A misuse, not the glitch's outcome: the run rejects with it even if the code caught it.
-          const misplaced = withStackAt(new CrashOutsideJobError(glitch), probe);
-          setFiringOutcome(glitch, { misplaced });
-          throw misplaced;
-        }
         const signal = withStackAt(withoutStack(() => new CrashSignal(glitch)), probe);
         setFiringOutcome(glitch, { threw: signal });
-        context.execution.crash(signal);
+        context.execution!.crash(signal);
         throw signal;
       };
     case 'run':
@@ -134,6 +131,7 @@ function withoutStack<E>(make: () => E): E {
 }
 
 function disarm(state: RuntimeState, armed: ArmedGlitch): void {
+  if (!armed.fired && armed.reachedOutsideJob) setFiringOutcome(armed.glitch, { onlyOutsideJobs: true });
   disarmSites(state, armed);
   armed.active = false;
   state.armedGlitches.delete(armed);

@@ -68,8 +68,11 @@ brandClass(TransientError, 'TransientError');
 
 /** An armed glitch whose point was never reached while it was armed. */
 export class GlitchNotExecutedError extends FaultlineError {
-  constructor(readonly glitch: Glitch) {
-    super(`faultline: glitch ${glitch} never fired: no matching execution happened while it was armed`);
+  constructor(
+    readonly glitch: Glitch,
+    why = 'no matching execution happened while it was armed',
+  ) {
+    super(`faultline: glitch ${glitch} never fired: ${why}`);
   }
 }
 brandClass(GlitchNotExecutedError, 'GlitchNotExecutedError');
@@ -110,15 +113,17 @@ export class CrashSignal extends FaultlineError {
 brandClass(CrashSignal, 'CrashSignal');
 
 /**
- * A crash glitch that fired outside any job execution — in a scenario's
- * `start`, say, the code that enqueues. A crash kills a worker in the middle
- * of a job, so it fires only inside job executions; the code around them is
- * the test's own and has no worker to kill.
+ * A crash glitch that never fired because its point ran only outside job
+ * executions — in a scenario's `start`, say, the code that enqueues. A crash
+ * kills a worker in the middle of a job, so it fires only inside job
+ * executions; the code around them is the test's own, has no worker to kill,
+ * and runs on normally.
  */
-export class CrashOutsideJobError extends FaultlineError {
-  constructor(readonly glitch: Glitch) {
+export class CrashOutsideJobError extends GlitchNotExecutedError {
+  constructor(glitch: Glitch) {
     super(
-      `faultline: crash glitch ${glitch} fired outside any job execution (in the scenario's start, or other code the perform loop does not run as a job): ` +
+      glitch,
+      `its point ran only outside job executions (in the scenario's start, or other code the perform loop does not run as a job); ` +
         `a crash fires only inside job executions, where it kills the worker; glitch the enqueuing code with a transient or raise fault instead`,
     );
   }

@@ -46,12 +46,15 @@ interface GlitchSlots {
   [OUTCOME]?: FiringOutcome;
 }
 
-/** What the latest firing of a glitch did: the error it threw, or the failure of its `run` function. */
+/**
+ * What the latest arming of a glitch did: the error its firing threw, the
+ * failure of its `run` function, or — for a crash that never fired — that
+ * its point was reached, but only outside job executions.
+ */
 export type FiringOutcome =
   | { readonly threw: unknown }
   | { readonly runFailed: unknown }
-  /** A crash that fired outside any job execution: the run rejects with it, whoever caught it. */
-  | { readonly misplaced: Error };
+  | { readonly onlyOutsideJobs: true };
 
 /**
  * A point in instrumented code where an armed glitch fires, once: by default

@@ -142,10 +142,15 @@ function probeSlowPath(state: RuntimeState, id: number, value: unknown, probe: F
 }
 
 function recordSite(context: ScopeContext, id: number): void {
+  // Every probe of a tracked execution takes this path (each execution starts a new epoch), so a site first seen outside a job still gets its inJob.
+  const inJob = context.execution !== undefined;
   for (const trace of context.traces) {
-    if (!trace.active || trace.recorded.has(id)) continue;
-    trace.recorded.add(id);
-    trace.ids.push(id);
+    if (!trace.active) continue;
+    if (!trace.recorded.has(id)) {
+      trace.recorded.add(id);
+      trace.ids.push(id);
+    }
+    if (inJob) trace.inJob.add(id);
   }
 }
 
@@ -154,6 +159,10 @@ function fireIfArmed(state: RuntimeState, context: ScopeContext, id: number, val
   for (const armed of context.glitches) {
     if (!armed.active || armed.fired || !armed.ids.has(id)) continue;
     if (armed.test !== null && value !== NO_VALUE && !armed.test(value)) continue;
+    if (armed.jobsOnly && context.execution === undefined) {
+      armed.reachedOutsideJob = true;
+      continue;
+    }
     disarmSites(state, armed);
     armed.fired = true;
     armed.fire(probe, context);

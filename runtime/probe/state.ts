@@ -59,6 +59,8 @@ export interface ActiveTrace {
   /** Site ids in first-execution order. */
   readonly ids: number[];
   readonly recorded: Set<number>;
+  /** The recorded sites that ran at least once inside a job execution. */
+  readonly inJob: Set<number>;
   active: boolean;
 }
 
@@ -80,6 +82,13 @@ export interface ArmedGlitch {
    * returns.
    */
   readonly fire: (probe: Function, context: ScopeContext) => void;
+  /**
+   * Fires only inside job executions (a crash: there is no worker to kill
+   * elsewhere); a matching execution outside one runs normally and is noted
+   * in `reachedOutsideJob`.
+   */
+  readonly jobsOnly: boolean;
+  reachedOutsideJob: boolean;
   fired: boolean;
   active: boolean;
 }

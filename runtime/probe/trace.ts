@@ -24,6 +24,8 @@ export interface TracedSite {
   line: number;
   /** The function key, for `call` and `return` sites. */
   fn?: string;
+  /** Whether it ran at least once inside a job execution (not only in `start` or other code around the jobs). */
+  inJob: boolean;
 }
 
 /**
@@ -50,11 +52,11 @@ export async function traceSites(run: () => unknown): Promise<TracedSite[]> {
   } finally {
     endTrace(state, active);
   }
-  return toSites(state, active.ids);
+  return toSites(state, active);
 }
 
 function beginTrace(state: RuntimeState): ActiveTrace {
-  const active: ActiveTrace = { ids: [], recorded: new Set(), active: true };
+  const active: ActiveTrace = { ids: [], recorded: new Set(), inJob: new Set(), active: true };
   state.activeTraces.add(active);
   state.tracing = state.activeTraces.size;
   state.soleTrace = state.tracing === 1 ? active : null;
@@ -73,19 +75,22 @@ function endTrace(state: RuntimeState, active: ActiveTrace): void {
   updateOn(state);
 }
 
-function toSites(state: RuntimeState, ids: readonly number[]): TracedSite[] {
-  const seen = new Set<string>();
-  const sites: TracedSite[] = [];
+function toSites(state: RuntimeState, { ids, inJob }: ActiveTrace): TracedSite[] {
+  // Several ids share a point when a file is registered again: the point ran in a job if any of them did.
+  const byPoint = new Map<string, TracedSite>();
   for (const id of ids) {
     const site = siteInfo(state, id);
     if (!site) continue;
     const kind = siteKindOf(site.kind);
     const key = siteKey(site);
-    if (seen.has(`${kind} ${key}`)) continue;
-    seen.add(`${kind} ${key}`);
-    sites.push(site.fn !== undefined && isFunctionSite(site.kind)
-      ? { kind, key, file: site.file.path, line: site.line, fn: site.fn }
-      : { kind, key, file: site.file.path, line: site.line });
+    const known = byPoint.get(`${kind} ${key}`);
+    if (known) {
+      known.inJob ||= inJob.has(id);
+      continue;
+    }
+    byPoint.set(`${kind} ${key}`, site.fn !== undefined && isFunctionSite(site.kind)
+      ? { kind, key, file: site.file.path, line: site.line, fn: site.fn, inJob: inJob.has(id) }
+      : { kind, key, file: site.file.path, line: site.line, inJob: inJob.has(id) });
   }
-  return sites;
+  return [...byPoint.values()];
 }

@@ -13,6 +13,7 @@ import {
   CrashSignal,
   Glitch,
   GlitchFaultError,
+  GlitchNotExecutedError,
   InvalidDurationError,
   InvalidOptionError,
   JobFailedError,
@@ -225,19 +226,55 @@ describe('crash', () => {
     await expect(runScenario(boss.queue, { glitch: glitch(), start: boss.start })).rejects.toThrow(/expired in active state with no retries left/);
   });
 
-  test('a crash fires only inside job executions: one reached in start rejects the run with CrashOutsideJobError, even when start caught it', async () => {
+  test('a crash fires only inside job executions: a point reached only in start runs on there, and the run rejects with CrashOutsideJobError', async () => {
     const glitch = () => Glitch.beforeLine(marked(FAULTS, 'guarded-after-tick')).crash();
     const queue = new MemoryQueue().define('job', withdraw);
-    // guarded's own catch sees the error and swallows it; the run rejects all the same.
     const rejection = runScenario(queue, { glitch: glitch(), start: async () => (await guarded(), queue.enqueue('job', { amount: 10 })) });
     await expect(rejection).rejects.toBeInstanceOf(CrashOutsideJobError);
+    // It never fired: the one error runScenario promises for that, more precisely.
+    await expect(rejection).rejects.toBeInstanceOf(GlitchNotExecutedError);
     const error = (await rejection.catch((e: unknown) => e)) as CrashOutsideJobError;
-    expect(error.message).toMatch(/crash glitch crash before-line fixtures\/jobs\/faults\.ts:\d+ fired outside any job execution .*a crash fires only inside job executions/);
+    expect(error.message).toMatch(/glitch crash before-line fixtures\/jobs\/faults\.ts:\d+ never fired: its point ran only outside job executions .*a crash fires only inside job executions/);
     expect(error.glitch.fault).toBe('crash');
-    expect(log).toEqual(['try', 'catch', 'finally']);
+    // start's own call ran through untouched.
+    expect(log).toEqual(['try', 'after tick', 'finally']);
     // The job start enqueued still ran, once; nothing crashed.
     expect(account.balance).toBe(90);
     expect((error as unknown as { run: Scenario }).run.performed.map((p) => p.outcome)).toEqual(['completed']);
+  });
+
+  test('a point reached in start and in the job crashes the job, not start', async () => {
+    const queue = new MemoryQueue().define('job', guarded);
+    const glitch = Glitch.beforeLine(marked(FAULTS, 'guarded-after-tick')).crash();
+    const scenario = await runScenario(queue, { glitch, start: async () => (await guarded(), queue.enqueue('job', {})) });
+    expect(glitch.executed).toBe(true);
+    expect(scenario.performed.map((p) => p.outcome)).toEqual(['crashed', 'completed']);
+    expect(log).toEqual(['try', 'after tick', 'finally', 'try', 'try', 'after tick', 'finally']);
+  });
+
+  test('simulate offers crash scenarios only at points that ran inside a job; start-only points get transient ones', async () => {
+    const queue = new MemoryQueue().define('job', withdraw);
+    const report = await simulate(queue, {
+      reset: () => {
+        log.length = 0;
+        account.balance = 100;
+      },
+      start: async () => (await guarded(), queue.enqueue('job', { amount: 10 })),
+      check: () => expect(account.balance).toBe(90),
+      faults: ['transient', 'crash'],
+    });
+    const guardedLines = new Set([lineOf(FAULTS, "log.push('try');"), lineOf(FAULTS, "log.push('after tick'); // mark: guarded-after-tick")]);
+    const lineOfName = (name: string) => Number(/:(\d+)$/.exec(name)?.[1]);
+    const crashes = report.scenarios.filter((s) => s.glitch.fault === 'crash');
+    const transients = report.scenarios.filter((s) => s.glitch.fault === 'transient');
+    expect(transients.some((s) => guardedLines.has(lineOfName(s.name)))).toBe(true);
+    expect(crashes.length).toBeGreaterThan(0);
+    expect(crashes.filter((s) => guardedLines.has(lineOfName(s.name)))).toEqual([]);
+    expect(crashes.every((s) => s.name.includes(FAULTS))).toBe(true);
+    expect(report.clean.sites.find((s) => s.kind === 'line' && s.line === lineOf(FAULTS, "log.push('try');"))?.inJob).toBe(false);
+    expect(report.clean.sites.find((s) => s.kind === 'line' && s.line === lineOf(FAULTS, 'const before = account.balance;'))?.inJob).toBe(true);
+    // Each crash fired inside the job (none is CrashOutsideJobError); the transient ones in start fail as start failing should.
+    expect(crashes.filter((s) => !s.glitch.executed || s.error instanceof GlitchNotExecutedError)).toEqual([]);
   });
 
   test('a tick and a microtask it queued before the crash run none of its code and raise no uncaught exception', async () => {

@@ -147,13 +147,13 @@ describe('trace', () => {
 });
 
 describe('traceSites', () => {
-  it('adds after-line events and site details', async () => {
+  it('adds after-line events and site details (inJob: outside any job execution here)', async () => {
     const sites = await traceSites(() => bank.debit('details', 1));
     expect(sites).toEqual([
-      { kind: 'call', key: `${BANK}:debit`, file: BANK, line: 9, fn: 'debit' },
-      { kind: 'line', key: `${BANK}:10`, file: BANK, line: 10 },
-      { kind: 'after', key: `${BANK}:10`, file: BANK, line: 10 },
-      { kind: 'return', key: `${BANK}:debit`, file: BANK, line: 11, fn: 'debit' },
+      { kind: 'call', key: `${BANK}:debit`, file: BANK, line: 9, fn: 'debit', inJob: false },
+      { kind: 'line', key: `${BANK}:10`, file: BANK, line: 10, inJob: false },
+      { kind: 'after', key: `${BANK}:10`, file: BANK, line: 10, inJob: false },
+      { kind: 'return', key: `${BANK}:debit`, file: BANK, line: 11, fn: 'debit', inJob: false },
     ]);
   });
 });
