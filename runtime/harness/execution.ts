@@ -8,8 +8,9 @@
  * carries traces and glitches): every promise, timer, immediate, tick,
  * microtask and I/O request created in that context is live until it
  * resolves, fires or completes. Sockets and servers are not counted — a
- * connection pool's socket outlives every job by design — but a request on
- * one is (its promise stays pending until the answer comes). An unref'd timer
+ * connection pool's socket outlives every job by design, and known pools open
+ * theirs outside the job (connections.ts) — but a request on one is (its
+ * promise stays pending until the answer comes). An unref'd timer
  * is not counted either: by Node's own rule it is not work that keeps the
  * process alive. The hook is enabled only while the perform loop runs an
  * execution, so idle code (and instrumented code outside runs) pays nothing.
@@ -26,6 +27,7 @@ import { createHook } from 'node:async_hooks';
 // The module's own timer functions, not the globals: a test's fake timers (vi.useFakeTimers) must not stall the harness.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { startElapsing, stopElapsing } from './clock.js';
+import { openConnectionsOutsideJobs } from './connections.js';
 import type { JobDriver, JobOutcome, PendingJob, RetryOverride } from './driver.js';
 import { ExecutionTimeoutError, LeftoverWorkError } from './harness-errors.js';
 import { newEpoch, runtimeState, siteInfo, updateOn, type RuntimeState, type ScopeContext, type TrackedExecution } from '../probe/index.js';
@@ -276,6 +278,7 @@ function release(execution: Execution): void {
 }
 
 function begin(state: RuntimeState): void {
+  openConnectionsOutsideJobs();
   if (state.executing++ === 0) {
     // Sites marked before now must take the slow path again, to stamp their site.
     newEpoch(state);
