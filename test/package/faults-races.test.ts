@@ -12,10 +12,9 @@
  *   keyed by email passes every schedule, crash variants included.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { packFaultline, repo } from './support.js';
+import { unpackedConsumer } from './support.js';
 
 let consumer: string;
 
@@ -128,16 +127,7 @@ console.log(JSON.stringify({
 };
 
 beforeAll(() => {
-  mkdirSync(join(repo, '.tmp'), { recursive: true });
-  consumer = mkdtempSync(join(repo, '.tmp', 'races-consumer-'));
-  const tarball = packFaultline(consumer);
-  const target = join(consumer, 'node_modules', 'faultline');
-  mkdirSync(target, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(consumer, path, '..'), { recursive: true });
-    writeFileSync(join(consumer, path), text);
-  }
+  consumer = unpackedConsumer('races-consumer-', files);
 }, 300_000);
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));

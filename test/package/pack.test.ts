@@ -9,10 +9,10 @@
  * and its exports map.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packFaultline, repo } from './support.js';
+import { unpackedConsumer } from './support.js';
 
 const entries: Record<string, string[]> = {
   faultline: ['Glitch', 'TransientError', 'GlitchNotExecutedError', 'trace', 'MemoryQueue', 'performAllJobs', 'performAllJobsBefore', 'performAllJobsAfter', 'runScenario', 'simulate', 'simulateRaces', 'runRace'],
@@ -57,13 +57,7 @@ const exactly: Record<string, string[]> = {
 let consumer: string;
 
 beforeAll(() => {
-  mkdirSync(join(repo, '.tmp'), { recursive: true });
-  consumer = mkdtempSync(join(repo, '.tmp', 'consumer-'));
-  const tarball = packFaultline(consumer);
-  const target = join(consumer, 'node_modules', 'faultline');
-  mkdirSync(target, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  consumer = unpackedConsumer('consumer-', { 'package.json': JSON.stringify({ name: 'consumer', private: true }) });
 }, 300_000);
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
  * `npm publish` makes it (`npm pack`, which builds through `prepack`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repo = resolve(import.meta.dirname, '../..');
@@ -25,6 +25,26 @@ export function packFaultline(destination: string): string {
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }
+}
+
+/**
+ * A consumer project under `.tmp/` with the packed tarball unpacked as
+ * `node_modules/faultline` (faultline's own dependencies resolve from this
+ * checkout's node_modules, above it) and `files` written: path → text.
+ * Returns its directory.
+ */
+export function unpackedConsumer(prefix: string, files: Record<string, string>): string {
+  mkdirSync(join(repo, '.tmp'), { recursive: true });
+  const consumer = mkdtempSync(join(repo, '.tmp', prefix));
+  const tarball = packFaultline(consumer);
+  const target = join(consumer, 'node_modules', 'faultline');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(consumer, path, '..'), { recursive: true });
+    writeFileSync(join(consumer, path), text);
+  }
+  return consumer;
 }
 
 function acquireLock(): void {

@@ -7,11 +7,10 @@
  * dead-lettered job fails with JobFailedError although `check` passes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { unpackedConsumer } from './support.js';
 
-const repo = resolve(import.meta.dirname, '../..');
 let consumer: string;
 
 const files: Record<string, string> = {
@@ -144,17 +143,7 @@ console.log(JSON.stringify(result));
 };
 
 beforeAll(() => {
-  mkdirSync(join(repo, '.tmp'), { recursive: true });
-  consumer = mkdtempSync(join(repo, '.tmp', 'verdicts-consumer-'));
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: repo, encoding: 'utf8' });
-  const tarball = join(consumer, out.trim().split('\n').pop()!);
-  const target = join(consumer, 'node_modules', 'faultline');
-  mkdirSync(target, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(consumer, path, '..'), { recursive: true });
-    writeFileSync(join(consumer, path), text);
-  }
+  consumer = unpackedConsumer('verdicts-consumer-', files);
 }, 300_000);
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
