@@ -10,8 +10,10 @@
  * So the harness opens the connections of the libraries below outside any
  * job's context (`scope.exit`): the job's own awaits still resume in its
  * context, and a query it starts and does not await is still its leftover
- * work (the query's promise is made in the job's context). Libraries not in
- * the table open their connections as they always do; fetch and node:http
+ * work (the query's promise is made in the job's context). A copy of the
+ * library that resolves neither from the working directory nor from
+ * faultline's own place (another workspace's pg in a monorepo) is not found.
+ * Libraries not in the table open their connections as they always do; fetch and node:http
  * keep-alive agents need no entry (measured: nothing of theirs outlives a
  * request in the job's context).
  */
@@ -34,8 +36,8 @@ const OPENERS: readonly ConnectionOpener[] = [
 
 const PATCHED = Symbol.for('faultline.opensOutsideJobs');
 const cache = createRequire(import.meta.url).cache;
-/** Each opener's module file, resolved from the project once (null: not installed there). */
-let files: (string | null)[] | undefined;
+/** Each opener's module files, resolved once from the project and from faultline's own place (a hoisted copy in a monorepo). */
+let files: { readonly file: string; readonly method: string }[] | undefined;
 
 /**
  * Makes the connection openers of the libraries the project has loaded open
@@ -43,16 +45,20 @@ let files: (string | null)[] | undefined;
  * execution begins: a few property reads once the files are resolved.
  */
 export function openConnectionsOutsideJobs(): void {
-  files ??= OPENERS.map((opener) => resolveFromProject(opener.module));
-  for (const [index, file] of files.entries()) {
-    const loaded = file === null ? undefined : cache[file];
-    if (loaded !== undefined) patch(loaded.exports, OPENERS[index]!.method);
+  files ??= OPENERS.flatMap(({ module, method }) => {
+    const places = new Set([resolveFrom(join(process.cwd(), 'package.json'), module), resolveFrom(import.meta.url, module)]);
+    return [...places].flatMap((file) => (file === null ? [] : [{ file, method }]));
+  });
+  for (const { file, method } of files) {
+    const loaded = cache[file];
+    if (loaded !== undefined) patch(loaded.exports, method);
   }
 }
 
-function resolveFromProject(module: string): string | null {
+/** Where `module` resolves from `from`, or null when it is not installed there. */
+function resolveFrom(from: string, module: string): string | null {
   try {
-    return createRequire(join(process.cwd(), 'package.json')).resolve(module);
+    return createRequire(from).resolve(module);
   } catch {
     return null;
   }

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 import { packFaultline, repo } from './support.js';
 
@@ -204,6 +204,41 @@ console.log(JSON.stringify({ error: describeError(error, StoreConnectionError), 
     expect(result.elapsed).toBeGreaterThanOrEqual(290);
     expect(result.elapsed).toBeLessThan(5_000);
     expect(silent.accepted()).toBeGreaterThan(0);
+  });
+});
+
+describe('a job on the project\'s own pg Pool, from the installed package', () => {
+  test('connections the pool opens inside jobs are not leftover work; an unawaited query still is', async () => {
+    const result = await script<{ performed: number; orders: string[]; leftover: { name: string; instance: boolean; message: string } | null }>(
+      'pg-pool.mjs',
+      `import pg from 'pg';
+import { LeftoverWorkError, MemoryQueue, performAllJobs } from 'faultline';
+${describeError}
+const pool = new pg.Pool({ connectionString: process.env.POSTGRES_URL });
+const table = 'orders_' + process.pid;
+await pool.query('create table ' + table + ' (ref text primary key)');
+// Connections closed: the jobs' queries open new ones.
+await Promise.all(Array.from({ length: pool.idleCount }, async () => (await pool.connect()).release(true)));
+const queue = new MemoryQueue()
+  .define('order', async (job) => { await pool.query('insert into ' + table + ' values ($1)', [job.data.ref]); })
+  .define('forgetful', async () => { void pool.query('select pg_sleep(0.3)'); });
+await queue.enqueue('order', { ref: 'a' });
+await queue.enqueue('order', { ref: 'b' });
+const performed = await performAllJobs(queue, { settleTimeoutMs: 500 });
+const orders = (await pool.query('select ref from ' + table + ' order by ref')).rows.map((row) => row.ref);
+await queue.enqueue('forgetful', {});
+const leftover = await performAllJobs(queue, { settleTimeoutMs: 50 }).then(() => undefined, (error) => error);
+await new Promise((resolve) => setTimeout(resolve, 400));
+await pool.query('drop table ' + table);
+await pool.end();
+console.log(JSON.stringify({ performed, orders, leftover: describeError(leftover, LeftoverWorkError) }));
+`,
+      { POSTGRES_URL: inject('postgresUrl') },
+    );
+    expect(result.performed).toBe(2);
+    expect(result.orders).toEqual(['a', 'b']);
+    expect(result.leftover).toMatchObject({ name: 'LeftoverWorkError', instance: true });
+    expect(result.leftover!.message).toMatch(/Job forgetful#\S+ attempt 1 left work running/);
   });
 });
 
