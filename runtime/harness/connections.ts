@@ -13,9 +13,9 @@
  * work (the query's promise is made in the job's context). A copy of the
  * library that resolves neither from the working directory nor from
  * faultline's own place (another workspace's pg in a monorepo) is not found.
- * Libraries not in the table open their connections as they always do; fetch and node:http
- * keep-alive agents need no entry (measured: nothing of theirs outlives a
- * request in the job's context).
+ * Libraries not in the table open their connections as they always do;
+ * fetch and node:http keep-alive agents need no entry (measured: nothing of
+ * theirs outlives a request in the job's context).
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

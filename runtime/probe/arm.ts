@@ -38,6 +38,7 @@ export async function withGlitch<T>(glitch: Glitch, run: () => T | Promise<T>): 
 
 function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey, running: Promise<unknown>[]): ArmedGlitch {
   const condition = glitchCondition(glitch);
+  const spec = glitchFault(glitch);
   const test: ArmedGlitch['test'] = !condition
     ? null
     : 'args' in condition
@@ -48,8 +49,8 @@ function arm(state: RuntimeState, glitch: Glitch, { resolved, ids }: CachedKey, 
     ids: new Set(ids),
     covers: (path, site) => coversSite(resolved, path, site),
     test,
-    fire: faultOf(glitch, glitchFault(glitch), running),
-    jobsOnly: glitchFault(glitch).fault === 'crash',
+    fire: faultOf(glitch, spec, running),
+    jobsOnly: spec.fault === 'crash',
     reachedOutsideJob: false,
     fired: false,
     active: true,
